@@ -1,0 +1,38 @@
+"""moopt: multi-objective evolutionary optimization of expensive black boxes.
+
+Declare a search space and named objectives with directions, then call
+:func:`optimize` to get the Pareto set of configurations.
+"""
+
+import logging
+
+from moopt._indicators import hypervolume, igd, igd_plus
+from moopt._nsga2 import NSGA2
+from moopt._objectives import Constraint
+from moopt._optimize import optimize
+from moopt._sorting import crowding_distance, nondominated_rank, pareto_mask
+from moopt._space import Categorical, Float, Int
+from moopt._trial import Result, Trial
+from moopt.plotting import plot_pareto_front
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "NSGA2",
+    "Categorical",
+    "Constraint",
+    "Float",
+    "Int",
+    "Result",
+    "Trial",
+    "crowding_distance",
+    "hypervolume",
+    "igd",
+    "igd_plus",
+    "nondominated_rank",
+    "optimize",
+    "pareto_mask",
+    "plot_pareto_front",
+]
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())

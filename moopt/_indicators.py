@@ -1,0 +1,93 @@
+"""Quality indicators of a set of objective vectors, all direction-aware.
+
+The exact computations are moocore's; this module adds input checks and the
+translation of directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import moocore
+import numpy as np
+
+from moopt._validation import check_directions, check_point, check_values
+
+
+def hypervolume(
+    values: np.ndarray,
+    reference_point: Sequence[float],
+    directions: Sequence[str] | None = None,
+) -> float:
+    """Return the hypervolume dominated by ``values`` and bounded by the reference.
+
+    Parameters
+    ----------
+    values : array of shape (n_points, n_objectives)
+        Objective values in user units. Dominated points, duplicates and points
+        that do not strictly dominate the reference point add nothing.
+    reference_point : sequence of n_objectives floats
+        In user units: for a maximized objective it is a lower bound.
+    directions : sequence of {"minimize", "maximize"}, optional
+        ``None`` minimizes every objective.
+
+    Returns
+    -------
+    float
+        0.0 for an empty set or a set with no point better than the reference.
+    """
+    array = check_values(values)
+    reference = check_point(reference_point, array.shape[1], "reference_point")
+    signs = check_directions(directions, array.shape[1])
+    if len(array) == 0:
+        return 0.0
+    return float(moocore.hypervolume(array * signs, ref=reference * signs))
+
+
+def igd(
+    values: np.ndarray,
+    reference_front: np.ndarray,
+    directions: Sequence[str] | None = None,
+) -> float:
+    """Return the inverted generational distance of ``values``.
+
+    The mean, over the points of ``reference_front``, of the Euclidean
+    distance to the nearest point of ``values``. Lower is better.
+    """
+    array, front, signs = _check_pair(values, reference_front, directions)
+    return float(moocore.igd(array * signs, ref=front * signs))
+
+
+def igd_plus(
+    values: np.ndarray,
+    reference_front: np.ndarray,
+    directions: Sequence[str] | None = None,
+) -> float:
+    """Return IGD+ (Ishibuchi et al., 2015), the Pareto-compliant form of IGD.
+
+    Like IGD, but only the amount by which a point is worse than a reference
+    point counts towards their distance. Lower is better.
+    """
+    array, front, signs = _check_pair(values, reference_front, directions)
+    return float(moocore.igd_plus(array * signs, ref=front * signs))
+
+
+def _check_pair(
+    values: object, reference_front: object, directions: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    array = check_values(values)
+    front = check_values(reference_front, "reference_front")
+    if front.shape[1] != array.shape[1]:
+        raise ValueError(
+            f"reference_front has {front.shape[1]} objectives but values has "
+            f"{array.shape[1]}; pass a front with one column per objective"
+        )
+    if len(array) == 0 or len(front) == 0:
+        raise ValueError(
+            f"values ({len(array)} points) and reference_front ({len(front)} points) "
+            "must both hold at least one point"
+        )
+    for name, data in (("values", array), ("reference_front", front)):
+        if not np.isfinite(data).all():
+            raise ValueError(f"{name} must be finite for a distance indicator")
+    return array, front, check_directions(directions, array.shape[1])

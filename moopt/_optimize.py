@@ -1,0 +1,215 @@
+"""``optimize``: the run loop over ``NSGA2`` for callables and pymoo problems."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from pymoo.core.problem import Problem
+
+from moopt._nsga2 import NSGA2
+from moopt._objectives import Constraint
+from moopt._space import Dimension, Float
+from moopt._trial import Result
+from moopt._validation import check_positive_int, is_real
+
+Callback = Callable[[Result], Any]
+
+
+def optimize(
+    objective: Callable[[dict[str, Any]], Mapping[str, Any]] | Problem,
+    space: Mapping[str, Dimension] | None = None,
+    objectives: Mapping[str, str] | None = None,
+    *,
+    n_trials: int | None = None,
+    n_generations: int | None = None,
+    timeout: float | None = None,
+    population_size: int = 100,
+    constraints: Sequence[Constraint] = (),
+    initial_params: Sequence[Mapping[str, Any]] = (),
+    seed: int | None = None,
+    callbacks: Sequence[Callback] = (),
+) -> Result:
+    """Find the Pareto set of ``objective`` with NSGA-II.
+
+    Parameters
+    ----------
+    objective : callable or pymoo Problem
+        ``objective(params) -> {name: value}``, called once per trial with a
+        dict of params. Exceptions, NaN or infinite values and missing outputs
+        make a failed trial; the run goes on. A pymoo ``Problem`` instance is
+        evaluated a whole generation per call instead: its bounds become float
+        parameters ``x1..xN``, its objectives ``f1..fM`` (minimized), and its
+        constraints ``g1..`` (``<= 0``) and ``h1..`` (``== 0``).
+    space : dict of {str: Float | Int | Categorical}
+        Required for a callable, not allowed for a Problem.
+    objectives : dict of {str: "minimize" | "maximize"}
+        Required for a callable, not allowed for a Problem.
+    n_trials, n_generations : int
+        The budget; give exactly one. A generation is ``population_size``
+        trials and the initial population counts as the first one.
+    timeout : float, optional
+        Seconds after which no new trial starts.
+    population_size : int, default 100
+    constraints : sequence of Constraint
+    initial_params : sequence of dict
+        Known configurations evaluated first (warm start).
+    seed : int, optional
+        The same seed, space and deterministic objective repeat the run.
+    callbacks : sequence of callable
+        Each is called with the ``Result`` so far after every generation; a
+        truthy return value stops the run.
+
+    Returns
+    -------
+    Result
+    """
+    budget = _check_budget(n_trials, n_generations, population_size)
+    _check_timeout(timeout)
+    callbacks = _check_callbacks(callbacks)
+    if isinstance(objective, Problem):
+        if space is not None or objectives is not None:
+            raise TypeError(
+                "optimize(problem) takes the space and objectives from the pymoo "
+                "Problem; drop the space and objectives arguments"
+            )
+        space, objectives, constraints, evaluate = _adapt_problem(objective, constraints)
+    elif callable(objective):
+        if space is None or objectives is None:
+            raise TypeError(
+                "optimize(objective, space, objectives) needs a space dict and an "
+                "objectives dict for a callable objective"
+            )
+        evaluate = None
+    else:
+        raise TypeError(
+            f"objective must be a callable or a pymoo Problem, got {objective!r}"
+        )
+    optimizer = NSGA2(
+        space, objectives, population_size=population_size, constraints=constraints,
+        initial_params=initial_params, seed=seed,
+    )
+    deadline = math.inf if timeout is None else time.monotonic() + timeout
+    while optimizer.n_trials < budget and time.monotonic() < deadline:
+        remaining = budget - optimizer.n_trials
+        if evaluate is None:
+            _run_generation(optimizer, objective, remaining, deadline)
+        else:
+            _run_vectorized_generation(optimizer, evaluate, remaining)
+        if len(optimizer._population) == 0 and optimizer.generation == 1:
+            raise RuntimeError(
+                f"every one of the {optimizer.n_trials} trials of the first generation "
+                f"failed; first error: {optimizer._first_error()}"
+            )
+        if callbacks:
+            snapshot = optimizer.result()
+            if any([bool(callback(snapshot)) for callback in callbacks]):
+                break
+    return optimizer.result()
+
+
+def _run_generation(
+    optimizer: NSGA2, objective: Callable, remaining: int, deadline: float
+) -> None:
+    generation = optimizer._ask_genomes(limit=remaining)
+    n_told = 0
+    for row in range(len(generation)):
+        if n_told and time.monotonic() >= deadline:
+            break
+        trial = optimizer._trial(generation, row)
+        start = time.perf_counter()
+        try:
+            outputs = objective(dict(trial.params))
+        except Exception as exc:  # noqa: BLE001 - any objective failure is a failed trial
+            optimizer.tell(trial, error=exc, duration=time.perf_counter() - start)
+        else:
+            optimizer.tell(trial, outputs, duration=time.perf_counter() - start)
+        n_told += 1
+    optimizer._truncate(n_told)
+
+
+def _run_vectorized_generation(
+    optimizer: NSGA2, evaluate: Callable, remaining: int
+) -> None:
+    generation = optimizer._ask_genomes(limit=remaining)
+    n = len(generation)
+    values = optimizer._space.decode_floats(generation.genomes)
+    start = time.perf_counter()
+    try:
+        outputs, names = evaluate(values)
+    except Exception as exc:  # noqa: BLE001 - a failing problem fails its trials
+        duration = (time.perf_counter() - start) / n
+        optimizer._tell_arrays(generation, np.zeros((n, 0)), [], duration,
+                               error=f"{type(exc).__name__}: {exc}")
+        return
+    duration = (time.perf_counter() - start) / n
+    optimizer._tell_arrays(generation, outputs, names, duration)
+
+
+def _adapt_problem(
+    problem: Problem, constraints: Sequence[Constraint]
+) -> tuple[dict, dict, list[Constraint], Callable]:
+    if constraints:
+        raise TypeError(
+            "optimize(problem) takes the constraints from the pymoo Problem; drop the "
+            "constraints argument"
+        )
+    if problem.xl is None or problem.xu is None:
+        raise ValueError(f"pymoo problem {problem!r} has no bounds xl and xu")
+    lower = np.broadcast_to(problem.xl, (problem.n_var,))
+    upper = np.broadcast_to(problem.xu, (problem.n_var,))
+    space = {
+        f"x{i + 1}": Float(float(low), float(high))
+        for i, (low, high) in enumerate(zip(lower, upper, strict=True))
+    }
+    objectives = {f"f{j + 1}": "minimize" for j in range(problem.n_obj)}
+    inequalities = [f"g{k + 1}" for k in range(problem.n_ieq_constr)]
+    equalities = [f"h{k + 1}" for k in range(problem.n_eq_constr)]
+    constraint_list = [Constraint(name, "<=", 0.0) for name in inequalities]
+    constraint_list += [Constraint(name, "==", 0.0) for name in equalities]
+    names = list(objectives) + inequalities + equalities
+
+    def evaluate(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        out = problem.evaluate(values, return_as_dictionary=True)
+        columns = [np.asarray(out["F"], dtype=np.float64).reshape(len(values), -1)]
+        for key, count in (("G", len(inequalities)), ("H", len(equalities))):
+            if count:
+                columns.append(np.asarray(out[key], dtype=np.float64).reshape(
+                    len(values), -1))
+        return np.concatenate(columns, axis=1), names
+
+    return space, objectives, constraint_list, evaluate
+
+
+def _check_budget(
+    n_trials: object, n_generations: object, population_size: object
+) -> int:
+    if (n_trials is None) == (n_generations is None):
+        raise ValueError(
+            "give exactly one budget: n_trials or n_generations, got "
+            f"n_trials={n_trials!r}, n_generations={n_generations!r}"
+        )
+    size = check_positive_int(population_size, "population_size", 2)
+    if n_trials is not None:
+        return check_positive_int(n_trials, "n_trials")
+    return check_positive_int(n_generations, "n_generations") * size
+
+
+def _check_timeout(timeout: object) -> None:
+    if timeout is not None and (not is_real(timeout) or not timeout > 0):
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+
+
+def _check_callbacks(callbacks: object) -> tuple[Callback, ...]:
+    if callable(callbacks) or not isinstance(callbacks, Sequence):
+        raise TypeError(
+            f"callbacks must be a list of callables, got {callbacks!r}; wrap a single "
+            "callback in a list"
+        )
+    for callback in callbacks:
+        if not callable(callback):
+            raise TypeError(f"callbacks must hold callables, got {callback!r}")
+    return tuple(callbacks)

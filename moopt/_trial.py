@@ -1,0 +1,103 @@
+"""The records a run produces: one ``Trial`` per evaluation and the ``Result``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+
+TrialState = Literal["running", "complete", "failed"]
+
+
+@dataclass(frozen=True, eq=True)
+class Trial:
+    """One evaluation of one configuration.
+
+    Attributes
+    ----------
+    number : int
+        Position in the run, from 0, in the order trials were asked.
+    generation : int
+        Generation that proposed the trial, from 0 for the initial population.
+    params : dict
+        The configuration as the objective received it.
+    values : dict or None
+        Every output the objective returned, objectives and extras alike, in
+        user units. None while running and when the trial failed.
+    state : {"running", "complete", "failed"}
+    error : str or None
+        Why the trial failed: the exception, or the invalid or missing output.
+    violation : float
+        Total constraint violation, 0.0 when feasible or not yet known.
+    duration : float
+        Seconds the evaluation took (0.0 while running).
+    """
+
+    number: int
+    generation: int
+    params: dict[str, Any]
+    values: dict[str, Any] | None
+    state: TrialState
+    error: str | None = None
+    violation: float = 0.0
+    duration: float = 0.0
+
+    __hash__ = None  # type: ignore[assignment]  # params is a dict
+
+    @property
+    def feasible(self) -> bool:
+        """True when the trial is complete and meets every constraint."""
+        return self.state == "complete" and self.violation <= 0.0
+
+
+@dataclass(frozen=True)
+class Result:
+    """What a run found, in the user's units and directions.
+
+    Attributes
+    ----------
+    trials : tuple of Trial
+        Every trial, in the order they were asked.
+    population : tuple of Trial
+        The members of the last population, best first (by rank, then
+        crowding distance).
+    pareto_set : tuple of Trial
+        The non-dominated feasible trials among all complete trials ever
+        evaluated, by trial number. When no trial is feasible, the
+        non-dominated trials among those with the smallest violation.
+    pareto_front : ndarray of shape (len(pareto_set), n_objectives)
+        The objective values of ``pareto_set``, in user units.
+    objective_names : tuple of str
+    directions : tuple of {"minimize", "maximize"}
+    n_failed : int
+        Number of trials in state "failed".
+    seed : int
+        Seed of the run's random generator; passing it again repeats the run.
+    feasible : bool
+        False when no complete trial met the constraints.
+    """
+
+    trials: tuple[Trial, ...]
+    population: tuple[Trial, ...]
+    pareto_set: tuple[Trial, ...]
+    pareto_front: np.ndarray
+    objective_names: tuple[str, ...]
+    directions: tuple[str, ...]
+    n_failed: int
+    seed: int
+    feasible: bool
+
+    def values(self, trials: tuple[Trial, ...] | None = None) -> np.ndarray:
+        """Return the objective values of complete ``trials`` as an array.
+
+        Defaults to every complete trial of the run; rows follow trial order
+        and columns follow ``objective_names``.
+        """
+        chosen = self.trials if trials is None else trials
+        rows = [
+            [trial.values[name] for name in self.objective_names]
+            for trial in chosen
+            if trial.state == "complete"
+        ]
+        return np.array(rows, dtype=np.float64).reshape(-1, len(self.objective_names))
