@@ -6,6 +6,7 @@ translation of directions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import moocore
@@ -25,8 +26,9 @@ def hypervolume(
     ----------
     values : array of shape (n_points, n_objectives)
         Objective values in user units. Dominated points, duplicates and points
-        that do not strictly dominate the reference point add nothing.
-    reference_point : sequence of n_objectives floats
+        that do not strictly dominate the reference point add nothing. A point
+        that dominates it with an infinite value makes the result ``inf``.
+    reference_point : sequence of n_objectives finite floats
         In user units: for a maximized objective it is a lower bound.
     directions : sequence of {"minimize", "maximize"}, optional
         ``None`` minimizes every objective.
@@ -38,10 +40,20 @@ def hypervolume(
     """
     array = check_values(values)
     reference = check_point(reference_point, array.shape[1], "reference_point")
+    if not np.isfinite(reference).all():
+        raise ValueError(f"reference_point must be finite, got {reference.tolist()}")
     signs = check_directions(directions, array.shape[1])
-    if len(array) == 0:
+    minimized = array * signs
+    reference = reference * signs
+    # Only points strictly better than the reference in every objective add
+    # volume. Such a point with an infinite value adds infinite volume; moocore
+    # never sees one, because moocore 0.3 crashes on -inf with 3 objectives.
+    inside = minimized[(minimized < reference).all(axis=1)]
+    if len(inside) == 0:
         return 0.0
-    return float(moocore.hypervolume(array * signs, ref=reference * signs))
+    if np.isinf(inside).any():
+        return math.inf
+    return float(moocore.hypervolume(inside, ref=reference))
 
 
 def igd(

@@ -26,7 +26,9 @@ from moopt._trial import Result, Trial
 from moopt._validation import check_positive_int, is_integer, is_real
 
 RUNNING, COMPLETE, FAILED = 0, 1, 2
+_NOT_GIVEN: Any = object()
 STATE_NAMES = ("running", "complete", "failed")
+RUNNING_NAME = STATE_NAMES[RUNNING]
 
 
 @dataclass
@@ -216,60 +218,84 @@ class NSGA2:
         propose = self._sample if first else self._offspring
         genomes = np.concatenate([self._initial, propose(size - fixed)]) if first \
             else propose(size)
-        for _ in range(self._max_redraws):
+        for attempt in range(self._max_redraws):
             repeated = _repeated(_row_hashes(genomes), self._seen)
             repeated[:fixed] = False
             if not repeated.any():
                 break
-            genomes[repeated] = propose(int(repeated.sum()))
+            if attempt < self._max_redraws // 2:
+                genomes[repeated] = propose(int(repeated.sum()))
+            else:
+                # A converged population keeps proposing the same children, so
+                # later attempts resample a growing number of genes uniformly.
+                n_genes = attempt - self._max_redraws // 2 + 1
+                genomes[repeated] = self._resample_genes(genomes[repeated], n_genes)
         new = np.unique(_row_hashes(genomes))
         self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
         return genomes
+
+    def _resample_genes(self, genomes: np.ndarray, n_genes: int) -> np.ndarray:
+        """Return copies with ``n_genes`` random genes of each row drawn uniformly."""
+        n_rows, n_columns = genomes.shape
+        ranks = np.argsort(self._rng.random((n_rows, n_columns)), axis=1)
+        chosen = ranks < min(n_genes, n_columns)
+        fresh = self._space.sample(n_rows, self._rng)
+        return np.where(chosen, fresh, genomes)
 
     def _sample(self, n: int) -> np.ndarray:
         return self._space.sample(n, self._rng)
 
     def _offspring(self, n: int) -> np.ndarray:
-        space = self._space
+        """Return ``n`` children of tournament-selected parents, canonical."""
         n_pairs = -(-n // 2)
         parents = ops.binary_tournament(self._ranks, self._crowding, 2 * n_pairs,
                                         self._rng)
         first = self._population_genomes[parents[:n_pairs]]
         second = self._population_genomes[parents[n_pairs:]]
-        numeric = space.kinds != CATEGORICAL
+        children = np.concatenate(self._crossover(first, second))[:n]
+        return self._space.canonical(self._mutate(children))
+
+    def _crossover(
+        self, first: np.ndarray, second: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        numeric = self._space.kinds != CATEGORICAL
         child_a, child_b = first.copy(), second.copy()
         if numeric.any():
-            a, b = ops.sbx_crossover(
-                first[:, numeric], second[:, numeric], space.lower[numeric],
-                space.upper[numeric], eta=self._crossover_eta,
+            child_a[:, numeric], child_b[:, numeric] = ops.sbx_crossover(
+                first[:, numeric], second[:, numeric], self._space.lower[numeric],
+                self._space.upper[numeric], eta=self._crossover_eta,
                 probability=self._crossover_probability, rng=self._rng,
             )
-            child_a[:, numeric], child_b[:, numeric] = a, b
-        if (~numeric).any():
-            a, b = ops.categorical_crossover(
+        if not numeric.all():
+            child_a[:, ~numeric], child_b[:, ~numeric] = ops.categorical_crossover(
                 first[:, ~numeric], second[:, ~numeric], self._crossover_probability,
                 self._rng,
             )
-            child_a[:, ~numeric], child_b[:, ~numeric] = a, b
-        children = np.concatenate([child_a, child_b])[:n]
+        return child_a, child_b
+
+    def _mutate(self, children: np.ndarray) -> np.ndarray:
+        numeric = self._space.kinds != CATEGORICAL
+        lower, upper = self._space.lower, self._space.upper
         if numeric.any():
             children[:, numeric] = ops.polynomial_mutation(
-                children[:, numeric], space.lower[numeric], space.upper[numeric],
+                children[:, numeric], lower[numeric], upper[numeric],
                 eta=self._mutation_eta, probability=self._mutation_probability,
                 rng=self._rng,
             )
-        if (~numeric).any():
+        if not numeric.all():
+            # Categorical genes span [-0.5, n_choices - 0.5], so upper + 0.5 is
+            # the number of choices.
             children[:, ~numeric] = ops.categorical_mutation(
-                children[:, ~numeric], space.upper[~numeric] + 0.5,
+                children[:, ~numeric], upper[~numeric] + 0.5,
                 self._mutation_probability, self._rng,
             )
-        return space.canonical(children)
+        return children
 
     # ---------------------------------------------------------------- tell
     def tell(
         self,
         trial: Trial,
-        values: Mapping[str, Any] | None = None,
+        values: Mapping[str, Any] | None = _NOT_GIVEN,
         *,
         error: BaseException | str | None = None,
         duration: float | None = None,
@@ -282,14 +308,15 @@ class NSGA2:
             A running trial from ``ask()``.
         values : mapping of {str: value}
             The objective's outputs; each objective and each constrained output
-            must be a finite number, otherwise the trial fails.
+            must be a finite number, otherwise the trial fails (so does a
+            ``None`` from an objective that forgot to return).
         error : exception or str
             Marks the trial failed with this error instead.
         duration : float, optional
             Seconds the evaluation took; defaults to the time since ``ask``.
         """
         generation, row = self._locate(trial)
-        if (values is None) == (error is None):
+        if (values is _NOT_GIVEN) == (error is None):
             raise ValueError(
                 f"tell trial {trial.number} either values or error, not both or neither"
             )
@@ -443,6 +470,13 @@ class NSGA2:
             raise ValueError(f"trial {trial.number} was not asked by this optimizer")
         generation = self._generations[index]
         row = trial.number - generation.first_number
+        asked = generation.trials[row]
+        if asked is not None and asked.state == RUNNING_NAME and asked != trial:
+            raise ValueError(
+                f"trial {trial.number} does not match the trial this optimizer asked "
+                f"with that number ({asked.params}); tell trials to the optimizer "
+                "that asked them"
+            )
         if generation.states[row] != RUNNING:
             raise ValueError(
                 f"trial {trial.number} is already {STATE_NAMES[generation.states[row]]}; "

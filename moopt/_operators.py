@@ -21,6 +21,8 @@ def binary_tournament(
     wins, then the larger crowding distance, then a fair coin.
     """
     n_members = len(ranks)
+    if n_parents == 0:
+        return np.zeros(0, dtype=np.intp)
     n_copies = -(-2 * n_parents // n_members)
     pool = np.concatenate([rng.permutation(n_members) for _ in range(n_copies)])
     first, second = pool[: 2 * n_parents].reshape(2, n_parents)

@@ -199,7 +199,11 @@ def _check_budget(
 
 
 def _check_timeout(timeout: object) -> None:
-    if timeout is not None and (not is_real(timeout) or not timeout > 0):
+    if timeout is None:
+        return
+    if not is_real(timeout):
+        raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
+    if not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
 
 

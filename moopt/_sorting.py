@@ -63,7 +63,8 @@ def pareto_mask(
     signs = check_directions(directions, array.shape[1])
     if len(array) == 0:
         return np.zeros(0, dtype=bool)
-    return np.asarray(moocore.is_nondominated(array * signs, keep_weakly=True))
+    minimized = _finite_ranks(array * signs)
+    return np.asarray(moocore.is_nondominated(minimized, keep_weakly=True))
 
 
 def crowding_distance(values: np.ndarray) -> np.ndarray:
@@ -93,7 +94,24 @@ def crowding_distance(values: np.ndarray) -> np.ndarray:
 def _pareto_rank(minimized: np.ndarray) -> np.ndarray:
     if len(minimized) == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.asarray(moocore.pareto_rank(minimized), dtype=np.int64)
+    return np.asarray(moocore.pareto_rank(_finite_ranks(minimized)), dtype=np.int64)
+
+
+def _finite_ranks(minimized: np.ndarray) -> np.ndarray:
+    """Return ``minimized``, with each column replaced by its value ranks if any
+    value is infinite.
+
+    Dominance depends only on the order within each column, which the ranks
+    keep, ties included. moocore 0.3 crashes the process on -inf with three or
+    more objectives, so infinite values never reach it.
+    """
+    if np.isfinite(minimized).all():
+        return minimized
+    ranks = np.empty_like(minimized)
+    for column in range(minimized.shape[1]):
+        _, inverse = np.unique(minimized[:, column], return_inverse=True)
+        ranks[:, column] = inverse
+    return ranks
 
 
 def _constrained_rank(minimized: np.ndarray, violations: np.ndarray) -> np.ndarray:
@@ -123,8 +141,8 @@ def front_crowding(minimized: np.ndarray, fronts: np.ndarray) -> np.ndarray:
         # Sorted positions of the first and last member of each element's front.
         first = np.searchsorted(front, front, side="left")
         last = np.searchsorted(front, front, side="right") - 1
-        value_range = value[last] - value[first]
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"):  # inf - inf in an infinite column
+            value_range = value[last] - value[first]
             usable = np.isfinite(value_range) & (value_range > 0)
         # Runs of tied values: each member of a run takes the nearest distinct
         # value below the run and above it as its neighbours.
