@@ -1,0 +1,66 @@
+"""Hypothesis strategies shared by the kernel tests."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+DIRECTION = st.sampled_from(["minimize", "maximize"])
+
+
+def _elements(infinities: Sequence[float]) -> st.SearchStrategy[float]:
+    # Small integers make ties between points likely, wide floats cover the rest.
+    choices = [
+        st.integers(-3, 3).map(float),
+        st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False),
+    ]
+    if infinities:
+        choices.append(st.sampled_from(infinities))
+    return st.one_of(choices)
+
+
+@st.composite
+def objective_arrays(
+    draw: st.DrawFn,
+    *,
+    min_points: int = 0,
+    max_points: int = 12,
+    min_objectives: int = 1,
+    max_objectives: int = 4,
+    infinities: Sequence[float] = (np.inf, -np.inf),
+) -> np.ndarray:
+    """Draw a float array of objective values with ties, duplicates and constants.
+
+    Rows are picked with replacement from a smaller set of distinct rows, so
+    duplicate points are common, and a column is sometimes set to one value.
+    Entries are sometimes one of ``infinities``; pass ``()`` for finite values.
+    """
+    n_objectives = draw(st.integers(min_objectives, max_objectives))
+    n_points = draw(st.integers(min_points, max_points))
+    if n_points == 0:
+        return np.zeros((0, n_objectives))
+    n_distinct = draw(st.integers(1, n_points))
+    element = _elements(infinities)
+    distinct = draw(arrays(np.float64, (n_distinct, n_objectives), elements=element))
+    rows = draw(
+        st.lists(st.integers(0, n_distinct - 1), min_size=n_points, max_size=n_points)
+    )
+    values = distinct[rows]
+    for column in range(n_objectives):
+        if draw(st.integers(0, 5)) == 0:
+            values[:, column] = draw(element)
+    return values
+
+
+@st.composite
+def values_and_directions(
+    draw: st.DrawFn, **array_options: object
+) -> tuple[np.ndarray, list[str]]:
+    """Draw an objective array and one direction per column."""
+    values = draw(objective_arrays(**array_options))
+    n_objectives = values.shape[1]
+    directions = draw(st.lists(DIRECTION, min_size=n_objectives, max_size=n_objectives))
+    return values, directions
