@@ -9,7 +9,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import moocore
 import numpy as np
 
 from moopt import _operators as ops
@@ -20,7 +19,7 @@ from moopt._objectives import (
     check_objectives,
     read_outputs,
 )
-from moopt._sorting import survival_order
+from moopt._sorting import nondominated_mask, survival_order
 from moopt._space import CATEGORICAL, Dimension, Space
 from moopt._trial import Result, Trial
 from moopt._validation import check_positive_int, is_integer, is_real
@@ -115,15 +114,19 @@ class NSGA2:
     ) -> None:
         self._space = Space(space)
         self.objective_names, self.directions = check_objectives(objectives)
-        self._signs = np.array([1.0 if d == "minimize" else -1.0 for d in self.directions])
+        self._signs = np.array(
+            [1.0 if d == "minimize" else -1.0 for d in self.directions]
+        )
         self._constraints = check_constraints(constraints)
         self.population_size = check_positive_int(population_size, "population_size", 2)
-        self._crossover_probability = _probability(crossover_probability,
-                                                   "crossover_probability")
+        self._crossover_probability = _probability(
+            crossover_probability, "crossover_probability"
+        )
         if mutation_probability is None:
             mutation_probability = 1.0 / len(self._space)
-        self._mutation_probability = _probability(mutation_probability,
-                                                  "mutation_probability")
+        self._mutation_probability = _probability(
+            mutation_probability, "mutation_probability"
+        )
         self._crossover_eta = _distribution_index(crossover_eta, "crossover_eta")
         self._mutation_eta = _distribution_index(mutation_eta, "mutation_eta")
         self._max_redraws = check_positive_int(max_redraws, "max_redraws", 0)
@@ -216,8 +219,11 @@ class NSGA2:
         first = not self._generations
         fixed = len(self._initial) if first else 0
         propose = self._sample if first else self._offspring
-        genomes = np.concatenate([self._initial, propose(size - fixed)]) if first \
+        genomes = (
+            np.concatenate([self._initial, propose(size - fixed)])
+            if first
             else propose(size)
+        )
         for attempt in range(self._max_redraws):
             repeated = _repeated(_row_hashes(genomes), self._seen)
             repeated[:fixed] = False
@@ -248,8 +254,9 @@ class NSGA2:
     def _offspring(self, n: int) -> np.ndarray:
         """Return ``n`` children of tournament-selected parents, canonical."""
         n_pairs = -(-n // 2)
-        parents = ops.binary_tournament(self._ranks, self._crowding, 2 * n_pairs,
-                                        self._rng)
+        parents = ops.binary_tournament(
+            self._ranks, self._crowding, 2 * n_pairs, self._rng
+        )
         first = self._population_genomes[parents[:n_pairs]]
         second = self._population_genomes[parents[n_pairs:]]
         children = np.concatenate(self._crossover(first, second))[:n]
@@ -262,13 +269,19 @@ class NSGA2:
         child_a, child_b = first.copy(), second.copy()
         if numeric.any():
             child_a[:, numeric], child_b[:, numeric] = ops.sbx_crossover(
-                first[:, numeric], second[:, numeric], self._space.lower[numeric],
-                self._space.upper[numeric], eta=self._crossover_eta,
-                probability=self._crossover_probability, rng=self._rng,
+                first[:, numeric],
+                second[:, numeric],
+                self._space.lower[numeric],
+                self._space.upper[numeric],
+                eta=self._crossover_eta,
+                probability=self._crossover_probability,
+                rng=self._rng,
             )
         if not numeric.all():
             child_a[:, ~numeric], child_b[:, ~numeric] = ops.categorical_crossover(
-                first[:, ~numeric], second[:, ~numeric], self._crossover_probability,
+                first[:, ~numeric],
+                second[:, ~numeric],
+                self._crossover_probability,
                 self._rng,
             )
         return child_a, child_b
@@ -278,16 +291,21 @@ class NSGA2:
         lower, upper = self._space.lower, self._space.upper
         if numeric.any():
             children[:, numeric] = ops.polynomial_mutation(
-                children[:, numeric], lower[numeric], upper[numeric],
-                eta=self._mutation_eta, probability=self._mutation_probability,
+                children[:, numeric],
+                lower[numeric],
+                upper[numeric],
+                eta=self._mutation_eta,
+                probability=self._mutation_probability,
                 rng=self._rng,
             )
         if not numeric.all():
             # Categorical genes span [-0.5, n_choices - 0.5], so upper + 0.5 is
             # the number of choices.
             children[:, ~numeric] = ops.categorical_mutation(
-                children[:, ~numeric], upper[~numeric] + 0.5,
-                self._mutation_probability, self._rng,
+                children[:, ~numeric],
+                upper[~numeric] + 0.5,
+                self._mutation_probability,
+                self._rng,
             )
         return children
 
@@ -375,7 +393,9 @@ class NSGA2:
             generation.output_rows = outputs
             generation.output_names = list(output_names)
             for row in np.flatnonzero(~finite):
-                generation.errors[row] = "an objective or constraint output is not finite"
+                generation.errors[row] = (
+                    "an objective or constraint output is not finite"
+                )
         self._pending = 0
         self._survive(generation)
 
@@ -388,7 +408,9 @@ class NSGA2:
         if n_keep == len(generation):
             return
         if (generation.states[:n_keep] == RUNNING).any():
-            raise RuntimeError("only untold trials at the end of a generation can be dropped")
+            raise RuntimeError(
+                "only untold trials at the end of a generation can be dropped"
+            )
         for name in ("genomes", "minimized", "violations", "states", "durations"):
             setattr(generation, name, getattr(generation, name)[:n_keep])
         for name in ("outputs", "errors", "trials"):
@@ -405,10 +427,12 @@ class NSGA2:
         numbers = np.concatenate(
             [self._population, generation.first_number + np.flatnonzero(done)]
         )
-        minimized = np.concatenate([self._population_minimized,
-                                    generation.minimized[done]])
-        violations = np.concatenate([self._population_violations,
-                                     generation.violations[done]])
+        minimized = np.concatenate(
+            [self._population_minimized, generation.minimized[done]]
+        )
+        violations = np.concatenate(
+            [self._population_violations, generation.violations[done]]
+        )
         genomes = np.concatenate([self._population_genomes, generation.genomes[done]])
         ranks, crowding, order = survival_order(minimized, violations)
         keep = order[: self.population_size]
@@ -423,10 +447,15 @@ class NSGA2:
     def result(self) -> Result:
         """Return a snapshot of the run: trials, population and Pareto set."""
         trials = tuple(
-            trial for generation in self._generations for trial in self._trials(generation)
+            trial
+            for generation in self._generations
+            for trial in self._trials(generation)
         )
-        states = np.concatenate([g.states for g in self._generations]) \
-            if self._generations else np.zeros(0, dtype=np.int8)
+        states = (
+            np.concatenate([g.states for g in self._generations])
+            if self._generations
+            else np.zeros(0, dtype=np.int8)
+        )
         members, feasible = self._pareto_numbers(states)
         minimized, _ = self._columns(members)
         return Result(
@@ -443,7 +472,7 @@ class NSGA2:
 
     def _pareto_numbers(self, states: np.ndarray) -> tuple[np.ndarray, bool]:
         complete = np.flatnonzero(states == COMPLETE)
-        minimized, violations = self._columns(complete)
+        _, violations = self._columns(complete)
         feasible = violations <= 0.0
         if feasible.any():
             candidates = complete[feasible]
@@ -451,8 +480,8 @@ class NSGA2:
             candidates = complete[violations == violations.min()]
         else:
             return complete, False
-        front = moocore.is_nondominated(self._columns(candidates)[0], keep_weakly=True)
-        return candidates[np.asarray(front, dtype=bool)], bool(feasible.any())
+        front = nondominated_mask(self._columns(candidates)[0])
+        return candidates[front], bool(feasible.any())
 
     def _columns(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the minimized objective rows and violations of trial numbers."""
@@ -478,9 +507,9 @@ class NSGA2:
                 "that asked them"
             )
         if generation.states[row] != RUNNING:
+            state = STATE_NAMES[generation.states[row]]
             raise ValueError(
-                f"trial {trial.number} is already {STATE_NAMES[generation.states[row]]}; "
-                "tell each trial once"
+                f"trial {trial.number} is already {state}; tell each trial once"
             )
         return generation, row
 
@@ -488,7 +517,10 @@ class NSGA2:
         cached = generation.trials[row]
         if cached is None:
             cached = self._make_trial(
-                generation, row, self._params(generation, [row])[0], generation.output(row)
+                generation,
+                row,
+                self._params(generation, [row])[0],
+                generation.output(row),
             )
             generation.trials[row] = cached
         return cached
@@ -546,7 +578,9 @@ class NSGA2:
         return None
 
     def _encode_initial(self, initial_params: object) -> np.ndarray:
-        if isinstance(initial_params, Mapping) or not isinstance(initial_params, Sequence):
+        if isinstance(initial_params, Mapping) or not isinstance(
+            initial_params, Sequence
+        ):
             raise TypeError(
                 "initial_params must be a list of dicts {name: value}, got "
                 f"{initial_params!r}"
@@ -566,7 +600,8 @@ class NSGA2:
 
 # Odd 64-bit multipliers, one per gene position, for _row_hashes.
 _HASH_MULTIPLIERS = np.random.default_rng(0x5EED).integers(
-    0, 2**63, size=4096, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    0, 2**63, size=4096, dtype=np.uint64
+) * np.uint64(2) + np.uint64(1)
 
 
 def _row_hashes(genomes: np.ndarray) -> np.ndarray:
@@ -587,8 +622,11 @@ def _row_hashes(genomes: np.ndarray) -> np.ndarray:
 def _repeated(hashes: np.ndarray, seen: np.ndarray) -> np.ndarray:
     """Mark hashes already in sorted ``seen`` or earlier in ``hashes``."""
     position = np.searchsorted(seen, hashes)
-    in_seen = seen[np.minimum(position, len(seen) - 1)] == hashes if len(seen) \
+    in_seen = (
+        seen[np.minimum(position, len(seen) - 1)] == hashes
+        if len(seen)
         else np.zeros(len(hashes), dtype=bool)
+    )
     _, first = np.unique(hashes, return_index=True)
     repeated_in_batch = np.ones(len(hashes), dtype=bool)
     repeated_in_batch[first] = False

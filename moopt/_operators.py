@@ -54,7 +54,7 @@ def sbx_crossover(
     polynomial distribution of index ``eta``, truncated so that both children
     stay inside ``[lower, upper]``.
     """
-    n_pairs, n_genes = first.shape
+    n_pairs = len(first)
     child_a, child_b = first.copy(), second.copy()
     low = np.minimum(first, second)
     high = np.maximum(first, second)
@@ -68,10 +68,14 @@ def sbx_crossover(
     bound_low = np.broadcast_to(lower, first.shape)[crosses]
     bound_high = np.broadcast_to(upper, first.shape)[crosses]
     spread = high - low
-    near = 0.5 * (low + high - _spread_factor(1 + 2 * (low - bound_low) / spread, u,
-                                              eta) * spread)
-    far = 0.5 * (low + high + _spread_factor(1 + 2 * (bound_high - high) / spread, u,
-                                             eta) * spread)
+    near = 0.5 * (
+        low + high - _spread_factor(1 + 2 * (low - bound_low) / spread, u, eta) * spread
+    )
+    far = 0.5 * (
+        low
+        + high
+        + _spread_factor(1 + 2 * (bound_high - high) / spread, u, eta) * spread
+    )
     near = np.clip(near, bound_low, bound_high)
     far = np.clip(far, bound_low, bound_high)
     child_a[crosses] = np.where(swap, far, near)
@@ -134,7 +138,9 @@ def categorical_crossover(
 
 
 def categorical_mutation(
-    indices: np.ndarray, n_choices: np.ndarray, probability: float,
+    indices: np.ndarray,
+    n_choices: np.ndarray,
+    probability: float,
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Return a copy where each gene, with ``probability``, takes another choice.

@@ -76,7 +76,9 @@ def optimize(
                 "optimize(problem) takes the space and objectives from the pymoo "
                 "Problem; drop the space and objectives arguments"
             )
-        space, objectives, constraints, evaluate = _adapt_problem(objective, constraints)
+        space, objectives, constraints, evaluate = _adapt_problem(
+            objective, constraints
+        )
     elif callable(objective):
         if space is None or objectives is None:
             raise TypeError(
@@ -89,8 +91,12 @@ def optimize(
             f"objective must be a callable or a pymoo Problem, got {objective!r}"
         )
     optimizer = NSGA2(
-        space, objectives, population_size=population_size, constraints=constraints,
-        initial_params=initial_params, seed=seed,
+        space,
+        objectives,
+        population_size=population_size,
+        constraints=constraints,
+        initial_params=initial_params,
+        seed=seed,
     )
     deadline = math.inf if timeout is None else time.monotonic() + timeout
     while optimizer.n_trials < budget and time.monotonic() < deadline:
@@ -123,7 +129,7 @@ def _run_generation(
         start = time.perf_counter()
         try:
             outputs = objective(dict(trial.params))
-        except Exception as exc:  # noqa: BLE001 - any objective failure is a failed trial
+        except Exception as exc:
             optimizer.tell(trial, error=exc, duration=time.perf_counter() - start)
         else:
             optimizer.tell(trial, outputs, duration=time.perf_counter() - start)
@@ -140,10 +146,15 @@ def _run_vectorized_generation(
     start = time.perf_counter()
     try:
         outputs, names = evaluate(values)
-    except Exception as exc:  # noqa: BLE001 - a failing problem fails its trials
+    except Exception as exc:
         duration = (time.perf_counter() - start) / n
-        optimizer._tell_arrays(generation, np.zeros((n, 0)), [], duration,
-                               error=f"{type(exc).__name__}: {exc}")
+        optimizer._tell_arrays(
+            generation,
+            np.zeros((n, 0)),
+            [],
+            duration,
+            error=f"{type(exc).__name__}: {exc}",
+        )
         return
     duration = (time.perf_counter() - start) / n
     optimizer._tell_arrays(generation, outputs, names, duration)
@@ -177,8 +188,9 @@ def _adapt_problem(
         columns = [np.asarray(out["F"], dtype=np.float64).reshape(len(values), -1)]
         for key, count in (("G", len(inequalities)), ("H", len(equalities))):
             if count:
-                columns.append(np.asarray(out[key], dtype=np.float64).reshape(
-                    len(values), -1))
+                columns.append(
+                    np.asarray(out[key], dtype=np.float64).reshape(len(values), -1)
+                )
         return np.concatenate(columns, axis=1), names
 
     return space, objectives, constraint_list, evaluate
@@ -204,7 +216,9 @@ def _check_timeout(timeout: object) -> None:
     if not is_real(timeout):
         raise TypeError(f"timeout must be a number of seconds, got {timeout!r}")
     if not timeout > 0:
-        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}")
+        raise ValueError(
+            f"timeout must be a positive number of seconds, got {timeout!r}"
+        )
 
 
 def _check_callbacks(callbacks: object) -> tuple[Callback, ...]:

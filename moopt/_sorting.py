@@ -61,10 +61,15 @@ def pareto_mask(
     """
     array = check_values(values)
     signs = check_directions(directions, array.shape[1])
-    if len(array) == 0:
+    return nondominated_mask(array * signs)
+
+
+def nondominated_mask(minimized: np.ndarray) -> np.ndarray:
+    """Return the mask of non-dominated rows of an all-minimize array."""
+    if len(minimized) == 0:
         return np.zeros(0, dtype=bool)
-    minimized = _finite_ranks(array * signs)
-    return np.asarray(moocore.is_nondominated(minimized, keep_weakly=True))
+    front = moocore.is_nondominated(_finite_ranks(minimized), keep_weakly=True)
+    return np.asarray(front, dtype=bool)
 
 
 def crowding_distance(values: np.ndarray) -> np.ndarray:
@@ -129,7 +134,7 @@ def front_crowding(minimized: np.ndarray, fronts: np.ndarray) -> np.ndarray:
 
     Vectorized over all fronts at once: one lexicographic sort per objective.
     """
-    n_points, n_objectives = minimized.shape
+    n_points = len(minimized)
     distances = np.zeros(n_points)
     if n_points == 0:
         return distances

@@ -67,7 +67,9 @@ class Int:
     step: int = 1
     log: bool = False
 
-    def __init__(self, low: int, high: int, *, step: int = 1, log: bool = False) -> None:
+    def __init__(
+        self, low: int, high: int, *, step: int = 1, log: bool = False
+    ) -> None:
         for name, value in (("low", low), ("high", high), ("step", step)):
             if not is_integer(value):
                 raise TypeError(f"Int {name} must be an int, got {value!r}")
@@ -200,12 +202,14 @@ class Space:
             if isinstance(dimension, Float):
                 continue
             if isinstance(dimension, Int) and dimension.log:
-                values = np.clip(np.rint(np.exp(result[:, column])), dimension.low,
-                                 dimension.high)
+                values = np.clip(
+                    np.rint(np.exp(result[:, column])), dimension.low, dimension.high
+                )
                 result[:, column] = np.log(values)
             else:
-                result[:, column] = np.clip(np.rint(result[:, column]), 0,
-                                            self.upper[column] - 0.5)
+                result[:, column] = np.clip(
+                    np.rint(result[:, column]), 0, self.upper[column] - 0.5
+                )
         return result + 0.0  # turns -0.0 into 0.0, so equal genes compare bitwise
 
     def decode(
@@ -217,8 +221,9 @@ class Space:
         since the log-scale round trip may change their last digit.
         """
         params: dict[str, Any] = {}
-        for gene, (name, dimension) in zip(genome.tolist(), self.dimensions.items(),
-                                           strict=True):
+        for gene, (name, dimension) in zip(
+            genome.tolist(), self.dimensions.items(), strict=True
+        ):
             if isinstance(dimension, Float) and exact is not None:
                 params[name] = float(exact[name])
             elif isinstance(dimension, Float):
@@ -241,14 +246,19 @@ class Space:
                 values = np.exp(column) if dimension.log else column
                 columns.append(np.clip(values, dimension.low, dimension.high).tolist())
             elif isinstance(dimension, Int):
-                values = np.rint(np.exp(column)) if dimension.log else (
-                    dimension.low + np.rint(column) * dimension.step)
+                values = (
+                    np.rint(np.exp(column))
+                    if dimension.log
+                    else (dimension.low + np.rint(column) * dimension.step)
+                )
                 columns.append(values.astype(np.int64).tolist())
             else:
                 choices = dimension.choices
                 columns.append([choices[i] for i in np.rint(column).astype(np.intp)])
         names = self.names
-        return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        return [
+            dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)
+        ]
 
     def decode_floats(self, genomes: np.ndarray) -> np.ndarray:
         """Return the values of an all-``Float`` space as an (n, n_params) array."""

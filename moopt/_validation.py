@@ -29,7 +29,9 @@ def check_values(values: object, name: str = "values") -> np.ndarray:
             f"{array.shape}; reshape a single point with values[None, :]"
         )
     if array.shape[1] == 0:
-        raise ValueError(f"{name} has shape {array.shape}; it needs at least one objective")
+        raise ValueError(
+            f"{name} has shape {array.shape}; it needs at least one objective"
+        )
     if np.isnan(array).any():
         rows = np.flatnonzero(np.isnan(array).any(axis=1))
         raise ValueError(

@@ -67,9 +67,11 @@ def plot_pareto_front(
         ax.scatter(*values[:, objectives].T, color="0.75", s=10, label="dominated")
     scatter_kwargs.setdefault("label", "Pareto front")
     ax.scatter(*front[:, objectives].T, **scatter_kwargs)
-    axis_labels = labels if labels is not None else [
-        f"{names[j]} ({directions[j]})" for j in objectives
-    ]
+    axis_labels = (
+        labels
+        if labels is not None
+        else [f"{names[j]} ({directions[j]})" for j in objectives]
+    )
     ax.set_xlabel(axis_labels[0])
     ax.set_ylabel(axis_labels[1])
     if len(objectives) == 3:
@@ -87,11 +89,16 @@ def _front_data(
             raise ValueError("directions come from the Result; drop the argument")
         result = result_or_values
         values = result.values()
-        return (values, result.pareto_front, list(result.objective_names),
-                list(result.directions))
+        return (
+            values,
+            result.pareto_front,
+            list(result.objective_names),
+            list(result.directions),
+        )
     values = check_values(result_or_values)
-    directions = list(directions) if directions is not None else (
-        ["minimize"] * values.shape[1])
+    directions = (
+        list(directions) if directions is not None else (["minimize"] * values.shape[1])
+    )
     front = values[pareto_mask(values, directions)]
     names = [f"f{j + 1}" for j in range(values.shape[1])]
     return values, front, names, directions
