@@ -1,0 +1,1 @@
+"""Benchmark suite of moopt against pymoo; run it with ``python -m benchmarks``."""

@@ -1,0 +1,275 @@
+"""Run the benchmark suite: ``python -m benchmarks [--quick] [options]``.
+
+The loop-overhead timings run first, serially. Then every (problem, seed,
+algorithm) run and every tuning run goes to a process pool. The report goes
+to stdout and to ``summary.md``, ``summary.json`` and one PNG per problem in
+the output directory. Progress lines go to stderr. Missed targets are
+reported, not errors. Failed runs and invalid results exit with status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import importlib.metadata
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Any
+
+from benchmarks import report
+from benchmarks.overhead import measure_overhead
+from benchmarks.plots import plot_front
+from benchmarks.problems import PROBLEMS
+from benchmarks.runners import ALGORITHMS, POPULATION_SIZE, ProblemJob, run_problem_job
+from benchmarks.tuning import REFERENCE_POINT, make_tuning_jobs, run_tuning_job
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+# Budgets of the default suite and of --quick. "overhead" lists
+# (population size, generations, repeats) per timing.
+FULL = {
+    "seeds": 5,
+    "problems": list(PROBLEMS),
+    "n_generations": None,
+    "tuning_seeds": 3,
+    "tuning_population": 20,
+    "tuning_generations": 10,
+    "overhead": [(100, 50, 3), (1000, 50, 3)],
+    "output": RESULTS,
+}
+QUICK = {
+    "seeds": 1,
+    "problems": ["zdt1", "dtlz2"],
+    "n_generations": 40,
+    "tuning_seeds": 1,
+    "tuning_population": 6,
+    "tuning_generations": 3,
+    "overhead": [(100, 10, 1), (1000, 5, 1)],
+    "output": RESULTS / "quick",
+}
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Compare moopt with pymoo's NSGA2 on ZDT1-4, ZDT6 and DTLZ2, "
+        "time the loop overhead of both, and run a scikit-learn tuning task.",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small budgets for tests: zdt1 and dtlz2, 1 seed, 40 generations, "
+        "a tiny tuning task; writes to benchmarks/results/quick by default",
+    )
+    parser.add_argument(
+        "--problems",
+        type=_problem_list,
+        help=f"comma-separated problems to run, from {','.join(PROBLEMS)} "
+        "(default: all, or zdt1,dtlz2 with --quick)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=_positive_int,
+        help="number of seeds per problem and algorithm, seeds 0 to N-1 "
+        "(default: 5, or 1 with --quick)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        help="directory for summary.json, summary.md and the PNGs "
+        "(default: benchmarks/results, or benchmarks/results/quick with --quick)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=2,
+        help="worker processes for the runs (default: 2)",
+    )
+    return parser.parse_args(argv)
+
+
+def _problem_list(text: str) -> list[str]:
+    names = [name.strip().lower() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in PROBLEMS]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown problems {unknown or [text]}; choose from {', '.join(PROBLEMS)}"
+        )
+    return names
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    budget = QUICK if args.quick else FULL
+    problems = args.problems or budget["problems"]
+    seeds = list(range(args.seeds or budget["seeds"]))
+    output = args.output or budget["output"]
+    start = time.perf_counter()
+
+    overhead = []
+    for population_size, n_generations, repeats in budget["overhead"]:
+        entry = measure_overhead(population_size, n_generations, repeats)
+        overhead.append(entry)
+        _progress(f"overhead population {population_size}: ratio {entry['ratio']:.3f}")
+
+    tuning_jobs = make_tuning_jobs(
+        list(range(budget["tuning_seeds"])),
+        budget["tuning_population"],
+        budget["tuning_generations"],
+    )
+    problem_jobs = [
+        ProblemJob(name, algorithm, seed, _generations(name, budget))
+        for name in problems
+        for seed in seeds
+        for algorithm in ALGORITHMS
+    ]
+    # The tuning runs are the longest, so they start first.
+    records = run_in_pool(
+        [(run_tuning_job, job) for job in tuning_jobs]
+        + [(run_problem_job, job) for job in problem_jobs],
+        args.workers,
+    )
+    tuning_records = records[: len(tuning_jobs)]
+    problem_records = records[len(tuning_jobs) :]
+
+    output.mkdir(parents=True, exist_ok=True)
+    for name in problems:
+        first_runs = [
+            r for r in problem_records if r["problem"] == name and r["seed"] == seeds[0]
+        ]
+        fronts = {
+            row: data["values"]
+            for run in first_runs
+            for row, data in run["rows"].items()
+        }
+        plot_front(name, fronts, seeds[0], output / f"{name}.png")
+
+    summary: dict[str, Any] = {
+        "settings": _settings(args, argv, budget, problems, seeds, tuning_jobs),
+        "environment": _environment(),
+        "problems": report.summarize_problems(problem_records, problems),
+        "overhead": overhead,
+        "tuning": report.summarize_tuning(tuning_records),
+    }
+    summary["targets"] = report.evaluate_targets(summary["problems"], overhead)
+    summary["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(
+        timespec="seconds"
+    )
+    summary["wall_time_s"] = time.perf_counter() - start
+    markdown = report.render_markdown(summary)
+    report.write_summary(summary, markdown, output)
+    print(markdown, end="")
+    _progress(f"results written to {output}")
+    return 0
+
+
+def run_in_pool(
+    tasks: list[tuple[Callable[[Any], dict[str, Any]], Any]], workers: int
+) -> list[dict[str, Any]]:
+    """Run each ``function(job)`` in a process pool and return results in order.
+
+    The first failed task cancels the tasks not yet started and its error is
+    raised.
+    """
+    results: list[dict[str, Any] | None] = [None] * len(tasks)
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        futures: dict[Future, int] = {
+            pool.submit(function, job): index
+            for index, (function, job) in enumerate(tasks)
+        }
+        for count, future in enumerate(as_completed(futures), start=1):
+            index = futures[future]
+            results[index] = future.result()
+            _progress(
+                f"[{count}/{len(tasks)}] {tasks[index][1].label} "
+                f"{results[index]['time_s']:.1f} s"
+            )
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return results  # type: ignore[return-value]
+
+
+def _generations(name: str, budget: dict[str, Any]) -> int:
+    return budget["n_generations"] or PROBLEMS[name].n_generations
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _settings(
+    args: argparse.Namespace,
+    argv: list[str],
+    budget: dict[str, Any],
+    problems: list[str],
+    seeds: list[int],
+    tuning_jobs: list[Any],
+) -> dict[str, Any]:
+    budgets = {
+        job.method: f"{job.population_size} x {job.n_generations}"
+        for job in tuning_jobs
+    }
+    return {
+        "command": " ".join(["python -m benchmarks", *argv]),
+        "quick": args.quick,
+        "problems": problems,
+        "seeds": seeds,
+        "population_size": POPULATION_SIZE,
+        "n_generations": {name: _generations(name, budget) for name in problems},
+        "workers": args.workers,
+        "overhead": [
+            {"population_size": size, "n_generations": generations, "repeats": repeats}
+            for size, generations, repeats in budget["overhead"]
+        ],
+        "tuning": {
+            "model": "ExtraTreesClassifier",
+            "data": "load_digits",
+            "cv": "3-fold StratifiedKFold",
+            "seeds": sorted({job.seed for job in tuning_jobs}),
+            "budgets": budgets,
+            "reference_point": list(REFERENCE_POINT),
+        },
+    }
+
+
+def _environment() -> dict[str, Any]:
+    packages = ("moopt", "pymoo", "moocore", "numpy", "scikit-learn")
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpu": _cpu_name(),
+        "cpu_count": os.cpu_count(),
+        "versions": {name: importlib.metadata.version(name) for name in packages},
+    }
+
+
+def _cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

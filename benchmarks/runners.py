@@ -1,0 +1,157 @@
+"""One run of moopt or of pymoo's NSGA2 on a test problem, with its indicators.
+
+Jobs are plain dataclasses and ``run_problem_job`` is a module-level function,
+so both can be sent to worker processes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.problem import Problem
+from pymoo.operators.crossover.sbx import SBX
+from pymoo.operators.mutation.pm import PM
+from pymoo.optimize import minimize
+from threadpoolctl import threadpool_limits
+
+import moopt
+from benchmarks.problems import make_problem, reference_point, true_front
+
+POPULATION_SIZE = 100
+ALGORITHMS = ("moopt", "pymoo_default", "pymoo_same_operators")
+
+# The result rows each algorithm reports: moopt's final population and its
+# Pareto set over every trial, and the final population of each pymoo run.
+ROWS = {
+    "moopt": ("moopt_pareto_set", "moopt_population"),
+    "pymoo_default": ("pymoo_default",),
+    "pymoo_same_operators": ("pymoo_same_operators",),
+}
+
+
+@dataclass(frozen=True)
+class ProblemJob:
+    """One run: an algorithm on a problem with one seed and budget."""
+
+    problem: str
+    algorithm: str
+    seed: int
+    n_generations: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.problem} seed {self.seed} {self.algorithm}"
+
+
+def run_problem_job(job: ProblemJob) -> dict[str, Any]:
+    """Run ``job``, check its output, and return its indicators.
+
+    The return value contains ``time_s`` (wall time of the optimization alone),
+    ``n_evaluations``, and for each result row its final objective values,
+    hypervolume and IGD against the analytic front.
+
+    Raises
+    ------
+    RuntimeError
+        When the run evaluated a different number of points than its budget,
+        or a result row has the wrong shape or a non-finite value.
+    """
+    problem = make_problem(job.problem)
+    with threadpool_limits(limits=1):
+        start = time.perf_counter()
+        if job.algorithm == "moopt":
+            fronts, n_evaluations = _run_moopt(problem, job)
+        else:
+            fronts, n_evaluations = _run_pymoo(problem, job)
+        seconds = time.perf_counter() - start
+
+    budget = job.n_generations * POPULATION_SIZE
+    if n_evaluations != budget:
+        raise RuntimeError(
+            f"{job.label}: evaluated {n_evaluations} points, expected {budget}"
+        )
+    rows = {}
+    for name, values in fronts.items():
+        n_rows = None if name == "moopt_pareto_set" else POPULATION_SIZE
+        check_front(values, problem.n_obj, f"{job.label} {name}", n_rows=n_rows)
+        rows[name] = {
+            "values": values,
+            "hypervolume": moopt.hypervolume(values, reference_point(job.problem)),
+            "igd": moopt.igd(values, true_front(job.problem)),
+        }
+    return {
+        "problem": job.problem,
+        "algorithm": job.algorithm,
+        "seed": job.seed,
+        "time_s": seconds,
+        "n_evaluations": n_evaluations,
+        "rows": rows,
+    }
+
+
+def check_front(
+    values: np.ndarray, n_objectives: int, label: str, *, n_rows: int | None = None
+) -> None:
+    """Raise RuntimeError unless ``values`` is a finite (n, n_objectives) array.
+
+    ``n`` must be at least 1, and equal to ``n_rows`` when that is given.
+    """
+    if values.ndim != 2 or values.shape[1] != n_objectives or len(values) == 0:
+        raise RuntimeError(
+            f"{label}: expected objective values of shape (n, {n_objectives}) with "
+            f"n >= 1, got shape {values.shape}"
+        )
+    if n_rows is not None and len(values) != n_rows:
+        raise RuntimeError(f"{label}: expected {n_rows} points, got {len(values)}")
+    if not np.isfinite(values).all():
+        raise RuntimeError(f"{label}: objective values contain NaN or inf")
+
+
+def make_pymoo_nsga2(
+    algorithm: str, n_var: int, population_size: int = POPULATION_SIZE
+) -> NSGA2:
+    """Return pymoo's NSGA2 with its defaults or with moopt's operator settings.
+
+    moopt crosses a pair with probability 0.9 by SBX of index 20, then
+    mutates every offspring gene with probability 1 / n_var by polynomial
+    mutation of index 20. pymoo's defaults differ in the SBX index (15) and
+    in mutating only 90 % of the offspring.
+    """
+    if algorithm == "pymoo_default":
+        return NSGA2(pop_size=population_size)
+    if algorithm == "pymoo_same_operators":
+        return NSGA2(
+            pop_size=population_size,
+            crossover=SBX(prob=0.9, eta=20),
+            mutation=PM(prob=1.0, prob_var=1.0 / n_var, eta=20),
+        )
+    raise ValueError(f"unknown algorithm {algorithm!r}; use one of {ALGORITHMS}")
+
+
+def _run_moopt(problem: Problem, job: ProblemJob) -> tuple[dict[str, np.ndarray], int]:
+    result = moopt.optimize(
+        problem,
+        n_generations=job.n_generations,
+        population_size=POPULATION_SIZE,
+        seed=job.seed,
+    )
+    if result.n_failed:
+        raise RuntimeError(f"{job.label}: {result.n_failed} trials failed")
+    fronts = {
+        "moopt_pareto_set": np.asarray(result.pareto_front, dtype=float),
+        "moopt_population": result.values(result.population),
+    }
+    return fronts, len(result.trials)
+
+
+def _run_pymoo(problem: Problem, job: ProblemJob) -> tuple[dict[str, np.ndarray], int]:
+    algorithm = make_pymoo_nsga2(job.algorithm, problem.n_var)
+    result = minimize(
+        problem, algorithm, ("n_gen", job.n_generations), seed=job.seed, verbose=False
+    )
+    population = np.asarray(result.pop.get("F"), dtype=float)
+    return {job.algorithm: population}, int(result.algorithm.evaluator.n_eval)

@@ -1,0 +1,259 @@
+"""The benchmark suite: a real ``--quick`` run, and the analytic true fronts."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import moopt
+from benchmarks.__main__ import parse_args
+from benchmarks.problems import (
+    ZDT6_F1_MIN,
+    dtlz2_front,
+    simplex_lattice,
+    true_front,
+    zdt3_front,
+)
+from benchmarks.report import evaluate_targets
+from benchmarks.runners import check_front
+
+# The benchmarks package lives at the repository root and is not installed;
+# pytest's pythonpath setting puts the root on sys.path.
+ROOT = Path(__file__).resolve().parent.parent
+
+QUICK_PROBLEMS = ("zdt1", "dtlz2")
+QUICK_ROWS = (
+    "moopt_pareto_set",
+    "moopt_population",
+    "pymoo_default",
+    "pymoo_same_operators",
+)
+
+
+@pytest.fixture(scope="module")
+def quick_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess, Path]:
+    output = tmp_path_factory.mktemp("quick")
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--quick", "--output", str(output)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return completed, output
+
+
+@pytest.fixture(scope="module")
+def quick_summary(quick_run: tuple[subprocess.CompletedProcess, Path]) -> dict:
+    completed, output = quick_run
+    assert completed.returncode == 0, completed.stderr
+    return json.loads((output / "summary.json").read_text())
+
+
+def test_quick_run_exits_with_zero(quick_run):
+    completed, _ = quick_run
+    assert completed.returncode == 0, completed.stderr
+    assert "## Targets" in completed.stdout
+
+
+def test_quick_run_prints_progress_per_run(quick_run):
+    completed, _ = quick_run
+    # 2 problems x 1 seed x 3 algorithms, plus 2 tuning runs.
+    assert "[8/8]" in completed.stderr
+
+
+def test_quick_summary_has_every_row(quick_summary):
+    assert sorted(quick_summary["problems"]) == sorted(QUICK_PROBLEMS)
+    for name in QUICK_PROBLEMS:
+        rows = quick_summary["problems"][name]["rows"]
+        assert sorted(rows) == sorted(QUICK_ROWS), name
+        for row in QUICK_ROWS:
+            hypervolume = rows[row]["hypervolume"]["median"]
+            igd = rows[row]["igd"]["median"]
+            assert math.isfinite(hypervolume), (name, row)
+            assert hypervolume >= 0.0, (name, row)
+            assert math.isfinite(igd), (name, row)
+            assert len(rows[row]["per_seed"]) == 1, (name, row)
+
+
+def test_quick_summary_reports_overhead_and_tuning(quick_summary):
+    sizes = [entry["population_size"] for entry in quick_summary["overhead"]]
+    assert sizes == [100, 1000]
+    for entry in quick_summary["overhead"]:
+        assert entry["ratio"] > 0.0
+    methods = quick_summary["tuning"]["methods"]
+    assert sorted(methods) == ["moopt", "random_search"]
+    for method in methods.values():
+        assert math.isfinite(method["hypervolume"]["median"])
+        assert method["per_seed"][0]["n_evaluations"] == 18
+
+
+def test_quick_summary_records_targets(quick_summary):
+    targets = quick_summary["targets"]
+    # Two comparisons per pymoo variant and problem, and two overhead ratios.
+    assert len(targets) == 2 * 2 * len(QUICK_PROBLEMS) + 2
+    for target in targets:
+        assert isinstance(target["passed"], bool)
+        assert math.isfinite(target["value"])
+
+
+def test_quick_markdown_lists_every_row(quick_run):
+    _, output = quick_run
+    markdown = (output / "summary.md").read_text()
+    for name in QUICK_PROBLEMS:
+        for row in QUICK_ROWS:
+            assert f"| {name} | 4000 | {row} |" in markdown
+    assert markdown.count("\n- PASS ") + markdown.count("\n- FAIL ") == 10
+
+
+def test_quick_run_draws_png_per_problem(quick_run):
+    _, output = quick_run
+    for name in QUICK_PROBLEMS:
+        header = (output / f"{name}.png").read_bytes()[:8]
+        assert header == b"\x89PNG\r\n\x1a\n", name
+
+
+def test_unknown_problem_name_rejected(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--problems", "zdt1,zdt9"])
+    assert "unknown problems ['zdt9']" in capsys.readouterr().err
+
+
+def test_check_front_rejects_nan_values():
+    values = np.array([[0.0, 1.0], [np.nan, 0.5]])
+    with pytest.raises(RuntimeError, match="contain NaN or inf"):
+        check_front(values, 2, "zdt1 seed 0 moopt")
+
+
+def test_check_front_rejects_wrong_population_size():
+    with pytest.raises(RuntimeError, match="expected 100 points, got 2"):
+        check_front(np.zeros((2, 2)), 2, "zdt1 seed 0 moopt", n_rows=100)
+
+
+def test_targets_compare_median_and_worst_seed():
+    def row(median: float, worst: float) -> dict:
+        return {"hypervolume": {"median": median, "min": worst, "max": median}}
+
+    problems = {
+        "zdt1": {
+            "rows": {
+                "moopt_pareto_set": row(0.80, 0.79),
+                "moopt_population": row(0.75, 0.74),
+                "pymoo_default": row(0.78, 0.76),
+                "pymoo_same_operators": row(0.82, 0.70),
+            }
+        }
+    }
+    overhead = [
+        {"population_size": 100, "ratio": 0.4},
+        {"population_size": 1000, "ratio": 0.6},
+    ]
+    outcomes = [target["passed"] for target in evaluate_targets(problems, overhead)]
+    # pareto_set 0.80 >= 0.78 passes; population 0.75 < worst 0.76 fails;
+    # pareto_set 0.80 < 0.82 fails; population 0.75 >= worst 0.70 passes.
+    assert outcomes == [True, False, False, True, True, False]
+
+
+def test_zdt1_front_hypervolume_matches_integral():
+    # Area dominated up to (1.1, 1.1): 1.21 minus the area under 1 - sqrt(f1).
+    assert moopt.hypervolume(true_front("zdt1"), [1.1, 1.1]) == pytest.approx(
+        1.21 - 1 / 3, abs=1e-3
+    )
+
+
+def test_zdt2_front_hypervolume_matches_integral():
+    assert moopt.hypervolume(true_front("zdt2"), [1.1, 1.1]) == pytest.approx(
+        1.21 - 2 / 3, abs=1e-3
+    )
+
+
+def test_zdt6_front_hypervolume_matches_integral():
+    low = ZDT6_F1_MIN
+    # Between f1 = low and 1 the front rises 0.1 + f1^2 below the reference;
+    # beyond f1 = 1 the whole 1.1 column is dominated.
+    expected = 0.1 * (1 - low) + (1 - low**3) / 3 + 0.1 * 1.1
+    assert moopt.hypervolume(true_front("zdt6"), [1.1, 1.1]) == pytest.approx(
+        expected, abs=1e-3
+    )
+
+
+def test_zdt6_front_starts_at_smallest_f1():
+    x1 = np.linspace(0.0, 1.0, 1_000_001)
+    f1 = 1 - np.exp(-4 * x1) * np.sin(6 * np.pi * x1) ** 6
+    assert true_front("zdt6")[:, 0].min() == pytest.approx(f1.min(), abs=1e-6)
+
+
+def test_zdt3_front_points_lie_on_curve():
+    front = zdt3_front()
+    f1, f2 = front.T
+    expected = 1 - np.sqrt(f1) - f1 * np.sin(10 * np.pi * f1)
+    np.testing.assert_allclose(f2, expected, rtol=0, atol=1e-12)
+
+
+def test_zdt3_front_mutually_nondominated():
+    front = zdt3_front(4000)
+    no_worse = (front[:, None, :] <= front[None, :, :]).all(axis=2)
+    better = (front[:, None, :] < front[None, :, :]).any(axis=2)
+    dominates = no_worse & better
+    assert not dominates.any()
+
+
+def test_zdt3_front_has_five_pieces():
+    f1 = zdt3_front()[:, 0]
+    breaks = np.flatnonzero(np.diff(f1) > 0.01)
+    starts = np.concatenate([[f1[0]], f1[breaks + 1]])
+    ends = np.concatenate([f1[breaks], [f1[-1]]])
+    # The f1 ranges of the five pieces, to 10 decimals, as ZDT3 implementations
+    # commonly list them.
+    expected = [
+        (0.0, 0.0830015349),
+        (0.1822287280, 0.2577623634),
+        (0.4093136748, 0.4538821041),
+        (0.6183967944, 0.6525117038),
+        (0.8233317983, 0.8518328654),
+    ]
+    assert len(starts) == 5
+    np.testing.assert_allclose(starts, [low for low, _ in expected], atol=1e-4)
+    np.testing.assert_allclose(ends, [high for _, high in expected], atol=1e-4)
+
+
+def test_zdt3_front_hypervolume_matches_integral():
+    # Integrate the region dominated by the whole curve on a grid ten times
+    # finer than the sampled front: below each f1, the front's lowest f2 so far.
+    x = np.linspace(0.0, 1.0, 200_001)
+    envelope = np.minimum.accumulate(1 - np.sqrt(x) - x * np.sin(10 * np.pi * x))
+    area = np.trapezoid(1.1 - envelope, x) + 0.1 * (1.1 - envelope[-1])
+    assert moopt.hypervolume(true_front("zdt3"), [1.1, 1.1]) == pytest.approx(
+        area, abs=1e-3
+    )
+
+
+def test_dtlz2_front_points_have_unit_norm():
+    front = dtlz2_front()
+    np.testing.assert_allclose(np.linalg.norm(front, axis=1), 1.0, atol=1e-12)
+    assert (front >= 0).all()
+    assert len(front) > 2000
+
+
+def test_dtlz2_front_hypervolume_below_sphere_value():
+    # The octant of the unit ball has volume pi / 6, so the exact front
+    # dominates 1.1^3 - pi / 6; a finite sample dominates slightly less.
+    exact = 1.1**3 - math.pi / 6
+    hypervolume = moopt.hypervolume(true_front("dtlz2"), [1.1, 1.1, 1.1])
+    assert hypervolume <= exact
+    assert hypervolume > exact - 0.015
+
+
+def test_simplex_lattice_counts_and_sums():
+    lattice = simplex_lattice(3, 12)
+    assert lattice.shape == (math.comb(12 + 2, 2), 3)
+    np.testing.assert_allclose(lattice.sum(axis=1), 1.0)
+    assert len(np.unique(lattice, axis=0)) == len(lattice)
