@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,8 @@ from moopt._sorting import nondominated_mask, survival_order
 from moopt._space import CATEGORICAL, Dimension, Space
 from moopt._trial import Result, Trial
 from moopt._validation import check_positive_int, is_integer, is_real
+
+_logger = logging.getLogger("moopt")
 
 RUNNING, COMPLETE, FAILED = 0, 1, 2
 _NOT_GIVEN: Any = object()
@@ -236,6 +239,17 @@ class NSGA2:
                 # later attempts resample a growing number of genes uniformly.
                 n_genes = attempt - self._max_redraws // 2 + 1
                 genomes[repeated] = self._resample_genes(genomes[repeated], n_genes)
+        else:
+            repeated = _repeated(_row_hashes(genomes), self._seen)
+            repeated[:fixed] = False
+            if repeated.any():
+                _logger.info(
+                    "generation %d evaluates %d configurations again: no new one "
+                    "was found in %d redraws",
+                    len(self._generations),
+                    int(repeated.sum()),
+                    self._max_redraws,
+                )
         new = np.unique(_row_hashes(genomes))
         self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
         return genomes
@@ -356,6 +370,7 @@ class NSGA2:
         if error is not None:
             generation.errors[row] = _error_text(error)
             generation.states[row] = FAILED
+            _logger.warning("trial %d failed: %s", trial.number, generation.errors[row])
         generation.trials[row] = None
         self._pending -= 1
         if self._pending == 0:
@@ -379,6 +394,9 @@ class NSGA2:
         if error is not None:
             generation.states[:] = FAILED
             generation.errors[:] = [error] * n
+            _logger.warning(
+                "all %d trials of generation %d failed: %s", n, generation.index, error
+            )
         else:
             columns = [list(output_names).index(name) for name in self.objective_names]
             minimized = outputs[:, columns] * self._signs
@@ -395,6 +413,13 @@ class NSGA2:
             for row in np.flatnonzero(~finite):
                 generation.errors[row] = (
                     "an objective or constraint output is not finite"
+                )
+            if not finite.all():
+                _logger.warning(
+                    "%d trials of generation %d failed: an objective or constraint "
+                    "output is not finite",
+                    int((~finite).sum()),
+                    generation.index,
                 )
         self._pending = 0
         self._survive(generation)

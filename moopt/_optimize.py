@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -17,6 +18,8 @@ from moopt._trial import Result
 from moopt._validation import check_positive_int, is_real
 
 Callback = Callable[[Result], Any]
+
+_logger = logging.getLogger("moopt")
 
 
 def optimize(
@@ -114,7 +117,16 @@ def optimize(
             snapshot = optimizer.result()
             if any([bool(callback(snapshot)) for callback in callbacks]):
                 break
-    return optimizer.result()
+    result = optimizer.result()
+    _logger.info(
+        "finished after %d trials (%d failed) in %d generations; %d trials on the "
+        "Pareto front",
+        len(result.trials),
+        result.n_failed,
+        optimizer.generation,
+        len(result.pareto_set),
+    )
+    return result
 
 
 def _run_generation(

@@ -716,3 +716,32 @@ def test_invalid_output_fails_trial(output, message):
         assert trial.values is None
         assert message in trial.error
     assert all(t.state == "complete" for t in result.population)
+
+
+def test_failed_trial_logged_as_warning(caplog):
+    def objective(params):
+        if params["x"] > 0.5:
+            raise ValueError("diverged")
+        return {"f": params["x"]}
+
+    with caplog.at_level("WARNING", logger="moopt"):
+        result = moopt.optimize(
+            objective,
+            {"x": Float(0.0, 1.0)},
+            {"f": "minimize"},
+            n_trials=20,
+            population_size=10,
+            seed=0,
+        )
+    failed = [trial for trial in result.trials if trial.state == "failed"]
+    assert failed
+    messages = [record.getMessage() for record in caplog.records]
+    for trial in failed:
+        assert f"trial {trial.number} failed: ValueError: diverged" in messages
+
+
+def test_library_installs_no_output_handler():
+    import logging
+
+    handlers = logging.getLogger("moopt").handlers
+    assert all(isinstance(handler, logging.NullHandler) for handler in handlers)
