@@ -46,8 +46,9 @@ def hypervolume(
     minimized = array * signs
     reference = reference * signs
     # Only points strictly better than the reference in every objective add
-    # volume. Such a point with an infinite value adds infinite volume; moocore
-    # never sees one, because moocore 0.3 crashes on -inf with 3 objectives.
+    # volume. Such a point with an infinite value adds infinite volume. Infinite
+    # values never reach moocore, because moocore 0.3 crashes on -inf with 3
+    # objectives.
     inside = minimized[(minimized < reference).all(axis=1)]
     if len(inside) == 0:
         return 0.0
