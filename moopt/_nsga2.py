@@ -45,8 +45,8 @@ class _Generation:
     states: np.ndarray
     durations: np.ndarray
     asked_at: float
-    # Outputs per trial, or for a generation told as one array: that array of
-    # rows and its column names, turned into dicts only when trials are built.
+    # Outputs per trial. A generation recorded as one array keeps that array
+    # and its column names instead, and builds dicts only when trials are built.
     outputs: list[dict[str, Any] | None]
     errors: list[str | None]
     trials: list[Trial | None] = field(default_factory=list)
@@ -95,8 +95,8 @@ class NSGA2:
 
     Notes
     -----
-    ``ask()`` returns a whole generation. Once every trial of it is told,
-    parents and offspring are merged, ranked by constrained domination and
+    ``ask()`` returns a whole generation. Once every trial of it has a
+    result, parents and offspring are merged, ranked by constrained domination and
     truncated by crowding distance.
     """
 
@@ -339,9 +339,9 @@ class NSGA2:
         trial : Trial
             A running trial from ``ask()``.
         values : mapping of {str: value}
-            The objective's outputs; each objective and each constrained output
-            must be a finite number, otherwise the trial fails (so does a
-            ``None`` from an objective that forgot to return).
+            The objective's outputs. Each objective and each constrained output
+            must be a finite number, or the trial fails. ``None``, from an
+            objective that forgot to return, fails the trial too.
         error : exception or str
             Marks the trial failed with this error instead.
         duration : float, optional

@@ -18,7 +18,7 @@ OPERATORS = ("<=", ">=", "==")
 class Constraint:
     """A bound on one output of the objective.
 
-    ``Constraint("latency_ms", "<=", 5.0)`` asks for ``latency_ms <= 5``. The
+    ``Constraint("latency_ms", "<=", 5.0)`` requires ``latency_ms <= 5``. The
     violation of an output is 0 while it lies within ``tolerance`` of the
     allowed side of ``bound``, and otherwise the full amount by which it
     misses the bound. The tolerance matters most for ``"=="``, where rounding

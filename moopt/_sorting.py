@@ -173,9 +173,10 @@ def survival_order(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rank points, compute crowding per front and order them best first.
 
-    Returns ``(ranks, crowding, order)``: lower rank first; within a rank,
-    a point whose objective vector repeats an earlier point's comes after the
-    distinct ones; then larger crowding distance, then lower index. Truncating
+    Returns ``(ranks, crowding, order)``. The order puts lower ranks first.
+    Within a rank, a point whose objective vector repeats an earlier point's
+    comes after the distinct ones. Larger crowding distance, then lower index,
+    break the remaining ties. Truncating
     ``order`` is the elitist NSGA-II survival. Demoting repeats keeps a front
     of tied vectors, common with integer objectives, from filling the
     population with copies.

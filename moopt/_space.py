@@ -217,7 +217,7 @@ class Space:
     ) -> dict[str, Any]:
         """Return the params of one canonical genome, typed for the objective.
 
-        ``exact`` holds user-given params whose float values are kept as given,
+        ``exact`` contains user-given params whose float values are kept as given,
         since the log-scale round trip may change their last digit.
         """
         params: dict[str, Any] = {}

@@ -53,7 +53,7 @@ class Trial:
 
 @dataclass(frozen=True)
 class Result:
-    """What a run found, in the user's units and directions.
+    """The outcome of a run, in the user's units and directions.
 
     Attributes
     ----------
