@@ -107,7 +107,7 @@ def read_outputs(
     """Return (values, objective row, violation) from one objective output.
 
     Raises ``InvalidOutput`` naming the problem when the output is not a
-    mapping, lacks an objective or constraint output, or holds a value that is
+    mapping, lacks an objective or constraint output, or contains a value that is
     not a finite number.
     """
     if not isinstance(outputs, Mapping):

@@ -87,7 +87,7 @@ def crowding_distance(values: np.ndarray) -> np.ndarray:
     -------
     distances : float64 array of shape (n_points,)
         Fronts of one or two points are all infinite. Otherwise every point that
-        holds an objective's minimum or maximum gets ``inf``. An objective whose
+        has an objective's minimum or maximum gets ``inf``. An objective whose
         range is zero or not finite adds nothing. Tied values share their
         neighbours (the nearest distinct values below and above), so permuting
         the input permutes the output. The result never contains NaN.
