@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import moocore
 import numpy as np
 
+from moopt._trial import Result
 from moopt._validation import check_directions, check_point, check_values
 
 
 def hypervolume(
-    values: np.ndarray,
+    values: np.ndarray | Result,
     reference_point: Sequence[float],
     directions: Sequence[str] | None = None,
 ) -> float:
@@ -24,8 +25,9 @@ def hypervolume(
 
     Parameters
     ----------
-    values : array of shape (n_points, n_objectives)
-        Objective values in user units. Dominated points, duplicates and points
+    values : array of shape (n_points, n_objectives), or Result
+        Objective values in user units; a ``Result`` stands for its
+        ``pareto_front`` and ``directions``. Dominated points, duplicates and points
         that do not strictly dominate the reference point add nothing. A point
         that dominates it with an infinite value makes the result ``inf``.
     reference_point : sequence of n_objectives finite floats
@@ -38,6 +40,7 @@ def hypervolume(
     float
         0.0 for an empty set or a set with no point better than the reference.
     """
+    values, directions = _unpack_result(values, directions)
     array = check_values(values)
     reference = check_point(reference_point, array.shape[1], "reference_point")
     if not np.isfinite(reference).all():
@@ -58,21 +61,22 @@ def hypervolume(
 
 
 def igd(
-    values: np.ndarray,
+    values: np.ndarray | Result,
     reference_front: np.ndarray,
     directions: Sequence[str] | None = None,
 ) -> float:
     """Return the inverted generational distance of ``values``.
 
     The mean, over the points of ``reference_front``, of the Euclidean
-    distance to the nearest point of ``values``. Lower is better.
+    distance to the nearest point of ``values``. Lower is better. A ``Result``
+    stands for its ``pareto_front`` and ``directions``.
     """
     array, front, signs = _check_pair(values, reference_front, directions)
     return float(moocore.igd(array * signs, ref=front * signs))
 
 
 def igd_plus(
-    values: np.ndarray,
+    values: np.ndarray | Result,
     reference_front: np.ndarray,
     directions: Sequence[str] | None = None,
 ) -> float:
@@ -85,9 +89,22 @@ def igd_plus(
     return float(moocore.igd_plus(array * signs, ref=front * signs))
 
 
+def _unpack_result(values: object, directions: object) -> tuple[object, object]:
+    """Return (values, directions), taking both from a ``Result``."""
+    if not isinstance(values, Result):
+        return values, directions
+    if directions is not None and list(directions) != list(values.directions):
+        raise ValueError(
+            f"directions {list(directions)} differ from the Result's "
+            f"{list(values.directions)}; drop the directions argument"
+        )
+    return values.pareto_front, values.directions
+
+
 def _check_pair(
     values: object, reference_front: object, directions: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    values, directions = _unpack_result(values, directions)
     array = check_values(values)
     front = check_values(reference_front, "reference_front")
     if front.shape[1] != array.shape[1]:

@@ -370,7 +370,12 @@ class NSGA2:
         if error is not None:
             generation.errors[row] = _error_text(error)
             generation.states[row] = FAILED
-            _logger.warning("trial %d failed: %s", trial.number, generation.errors[row])
+            _logger.warning(
+                "trial %d failed: %s",
+                trial.number,
+                generation.errors[row],
+                exc_info=error if isinstance(error, BaseException) else None,
+            )
         generation.trials[row] = None
         self._pending -= 1
         if self._pending == 0:
@@ -398,21 +403,30 @@ class NSGA2:
                 "all %d trials of generation %d failed: %s", n, generation.index, error
             )
         else:
-            columns = [list(output_names).index(name) for name in self.objective_names]
-            minimized = outputs[:, columns] * self._signs
+            names = list(output_names)
+            constrained = [c.name for c in self._constraints]
+            checked = [
+                names.index(name)
+                for name in dict.fromkeys([*self.objective_names, *constrained])
+            ]
+            invalid = ~np.isfinite(outputs[:, checked])
+            finite = ~invalid.any(axis=1)
+            minimized = outputs[:, checked[: len(self._signs)]] * self._signs
             violations = np.zeros(n)
             for constraint in self._constraints:
-                column = outputs[:, list(output_names).index(constraint.name)]
-                violations += constraint.violation(column)
-            finite = np.isfinite(minimized).all(axis=1) & np.isfinite(violations)
+                violations += constraint.violation(
+                    outputs[:, names.index(constraint.name)]
+                )
             generation.minimized[finite] = minimized[finite]
             generation.violations[finite] = violations[finite]
             generation.states[:] = np.where(finite, COMPLETE, FAILED)
             generation.output_rows = outputs
-            generation.output_names = list(output_names)
+            generation.output_names = names
             for row in np.flatnonzero(~finite):
+                column = checked[int(np.argmax(invalid[row]))]
                 generation.errors[row] = (
-                    "an objective or constraint output is not finite"
+                    f"output {names[column]!r} is {outputs[row, column]}, not a finite "
+                    "number"
                 )
             if not finite.all():
                 _logger.warning(
@@ -427,7 +441,8 @@ class NSGA2:
     def _truncate(self, n_keep: int) -> None:
         """Drop the untold trials after the first ``n_keep`` of the last generation.
 
-        Used when a budget or timeout ends a run within a generation.
+        Used when a budget, a timeout or an interrupt ends a run within a
+        generation.
         """
         generation = self._generations[-1]
         if n_keep == len(generation):
@@ -436,9 +451,16 @@ class NSGA2:
             raise RuntimeError(
                 "only untold trials at the end of a generation can be dropped"
             )
-        for name in ("genomes", "minimized", "violations", "states", "durations"):
-            setattr(generation, name, getattr(generation, name)[:n_keep])
-        for name in ("outputs", "errors", "trials"):
+        for name in (
+            "genomes",
+            "minimized",
+            "violations",
+            "states",
+            "durations",
+            "outputs",
+            "errors",
+            "trials",
+        ):
             setattr(generation, name, getattr(generation, name)[:n_keep])
         self._pending = 0
         if n_keep == 0:
@@ -446,6 +468,16 @@ class NSGA2:
             self._starts.pop()
         else:
             self._survive(generation)
+
+    def _drop_running(self) -> None:
+        """Drop the running trials of the last generation, after an interrupt.
+
+        The trials told so far must be a prefix of the generation, as they
+        are in ``optimize``.
+        """
+        if self._pending and self._generations:
+            states = self._generations[-1].states
+            self._truncate(int(np.argmax(states == RUNNING)))
 
     def _survive(self, generation: _Generation) -> None:
         done = generation.states == COMPLETE

@@ -101,6 +101,31 @@ class InvalidOutput(Exception):
     """An objective returned something that cannot be ranked."""
 
 
+def _read_number(name: str, value: object) -> int | float:
+    """Return an output as a Python number, raising ``InvalidOutput`` if it is
+    not a finite real number.
+
+    numpy scalars and 0-d arrays become Python numbers. Booleans and strings
+    are rejected, because they are almost always a mistake as an objective.
+    """
+    if (isinstance(value, np.ndarray) and value.ndim == 0) or isinstance(
+        value, np.generic
+    ):
+        value = value.item()
+    if not is_real(value):
+        raise InvalidOutput(f"output {name!r} is not a number: {value!r}")
+    try:
+        finite = math.isfinite(value)
+    except OverflowError:
+        raise InvalidOutput(
+            f"output {name!r} is an int of {len(str(abs(value)))} digits, too large "
+            "for a float"
+        ) from None
+    if not finite:
+        raise InvalidOutput(f"output {name!r} is {value}, not a finite number")
+    return value
+
+
 def read_outputs(
     outputs: object, names: Sequence[str], constraints: Sequence[Constraint]
 ) -> tuple[dict[str, Any], np.ndarray, float]:
@@ -120,14 +145,7 @@ def read_outputs(
     for name in needed:
         if name not in values:
             raise InvalidOutput(f"objective output is missing {name!r}")
-        value = values[name]
-        if isinstance(value, np.generic):
-            value = value.item()
-        if not is_real(value):
-            raise InvalidOutput(f"output {name!r} is not a number: {value!r}")
-        if not math.isfinite(value):
-            raise InvalidOutput(f"output {name!r} is {value}")
-        values[name] = value
+        values[name] = _read_number(name, values[name])
     row = np.array([values[name] for name in names], dtype=np.float64)
     violation = sum(
         float(c.violation(np.array(values[c.name], dtype=np.float64)))

@@ -73,26 +73,9 @@ def optimize(
     budget = _check_budget(n_trials, n_generations, population_size)
     _check_timeout(timeout)
     callbacks = _check_callbacks(callbacks)
-    if isinstance(objective, Problem):
-        if space is not None or objectives is not None:
-            raise TypeError(
-                "optimize(problem) takes the space and objectives from the pymoo "
-                "Problem; drop the space and objectives arguments"
-            )
-        space, objectives, constraints, evaluate = _adapt_problem(
-            objective, constraints
-        )
-    elif callable(objective):
-        if space is None or objectives is None:
-            raise TypeError(
-                "optimize(objective, space, objectives) needs a space dict and an "
-                "objectives dict for a callable objective"
-            )
-        evaluate = None
-    else:
-        raise TypeError(
-            f"objective must be a callable or a pymoo Problem, got {objective!r}"
-        )
+    space, objectives, constraints, evaluate = _resolve_objective(
+        objective, space, objectives, constraints
+    )
     optimizer = NSGA2(
         space,
         objectives,
@@ -102,6 +85,36 @@ def optimize(
         seed=seed,
     )
     deadline = math.inf if timeout is None else time.monotonic() + timeout
+    try:
+        _run(optimizer, objective, evaluate, budget, deadline, callbacks)
+    except KeyboardInterrupt:
+        optimizer._drop_running()
+        _logger.warning(
+            "interrupted: returning the %d finished trials; the running ones are "
+            "dropped",
+            optimizer.n_trials,
+        )
+    result = optimizer.result()
+    _logger.info(
+        "finished after %d trials (%d failed) in %d generations; %d trials on the "
+        "Pareto front",
+        len(result.trials),
+        result.n_failed,
+        optimizer.generation,
+        len(result.pareto_set),
+    )
+    return result
+
+
+def _run(
+    optimizer: NSGA2,
+    objective: Callable,
+    evaluate: Callable | None,
+    budget: int,
+    deadline: float,
+    callbacks: tuple[Callback, ...],
+) -> None:
+    """Run generations until the budget, the deadline or a callback stops."""
     while optimizer.n_trials < budget and time.monotonic() < deadline:
         remaining = budget - optimizer.n_trials
         if evaluate is None:
@@ -116,17 +129,38 @@ def optimize(
         if callbacks:
             snapshot = optimizer.result()
             if any([bool(callback(snapshot)) for callback in callbacks]):
-                break
-    result = optimizer.result()
-    _logger.info(
-        "finished after %d trials (%d failed) in %d generations; %d trials on the "
-        "Pareto front",
-        len(result.trials),
-        result.n_failed,
-        optimizer.generation,
-        len(result.pareto_set),
-    )
-    return result
+                return
+
+
+def _resolve_objective(
+    objective: object,
+    space: Mapping[str, Dimension] | None,
+    objectives: Mapping[str, str] | None,
+    constraints: Sequence[Constraint],
+) -> tuple[Mapping, Mapping, Sequence[Constraint], Callable | None]:
+    """Return (space, objectives, constraints, vectorized evaluate or None)."""
+    if isinstance(objective, Problem):
+        if space is not None or objectives is not None:
+            raise TypeError(
+                "optimize(problem) takes the space and objectives from the pymoo "
+                "Problem; drop the space and objectives arguments"
+            )
+        return _adapt_problem(objective, constraints)
+    if isinstance(objective, type) and issubclass(objective, Problem):
+        raise TypeError(
+            f"optimize got the pymoo Problem class {objective.__name__}; pass an "
+            f"instance, for example optimize({objective.__name__}(), ...)"
+        )
+    if not callable(objective):
+        raise TypeError(
+            f"objective must be a callable or a pymoo Problem, got {objective!r}"
+        )
+    if space is None or objectives is None:
+        raise TypeError(
+            "optimize(objective, space, objectives) needs a space dict and an "
+            "objectives dict for a callable objective"
+        )
+    return space, objectives, constraints, None
 
 
 def _run_generation(
@@ -214,7 +248,8 @@ def _check_budget(
     if (n_trials is None) == (n_generations is None):
         raise ValueError(
             "give exactly one budget: n_trials or n_generations, got "
-            f"n_trials={n_trials!r}, n_generations={n_generations!r}"
+            f"n_trials={n_trials!r}, n_generations={n_generations!r}; timeout only "
+            "stops a run earlier"
         )
     size = check_positive_int(population_size, "population_size", 2)
     if n_trials is not None:

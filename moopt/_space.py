@@ -39,10 +39,14 @@ class Float:
                 raise TypeError(f"Float {name} must be a real number, got {bound!r}")
             if not math.isfinite(bound):
                 raise ValueError(f"Float {name} must be finite, got {bound!r}")
-        if not low < high:
+        if low == high:
             raise ValueError(
-                f"Float needs low < high, got low={low!r}, high={high!r}; swap them, "
-                "or use Categorical([value]) for a constant"
+                f"Float needs low < high, got low = high = {low!r}; use "
+                "Categorical([value]) for a constant"
+            )
+        if low > high:
+            raise ValueError(
+                f"Float needs low < high, got low={low!r}, high={high!r}; swap them"
             )
         if log and low <= 0:
             raise ValueError(

@@ -51,7 +51,7 @@ class Trial:
         return self.state == "complete" and self.violation <= 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Result:
     """The outcome of a run, in the user's units and directions.
 
@@ -87,6 +87,14 @@ class Result:
     n_failed: int
     seed: int
     feasible: bool
+
+    def __repr__(self) -> str:
+        objectives = dict(zip(self.objective_names, self.directions, strict=True))
+        return (
+            f"Result({len(self.trials)} trials, {self.n_failed} failed, "
+            f"{len(self.pareto_set)} in the Pareto set, objectives={objectives}, "
+            f"feasible={self.feasible}, seed={self.seed})"
+        )
 
     def values(self, trials: tuple[Trial, ...] | None = None) -> np.ndarray:
         """Return the objective values of complete ``trials`` as an array.

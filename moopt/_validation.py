@@ -24,9 +24,12 @@ def check_values(values: object, name: str = "values") -> np.ndarray:
             f"converting it to float failed: {exc}"
         ) from None
     if array.ndim != 2:
+        hint = (
+            f"; reshape a single point with {name}[None, :]" if array.ndim == 1 else ""
+        )
         raise ValueError(
             f"{name} must be 2-D with shape (n_points, n_objectives), got shape "
-            f"{array.shape}; reshape a single point with values[None, :]"
+            f"{array.shape}{hint}"
         )
     if array.shape[1] == 0:
         raise ValueError(

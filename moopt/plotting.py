@@ -29,8 +29,9 @@ def plot_pareto_front(
     ----------
     result_or_values : Result or array of shape (n_points, n_objectives)
         A ``Result`` draws its Pareto front, with the other complete trials
-        faded when ``show_dominated``. An array draws its non-dominated points
-        under ``directions`` the same way.
+        (dominated or infeasible) faded when ``show_dominated``. An array draws
+        its non-dominated points under ``directions``, with the dominated ones
+        faded.
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when None. Three objectives need
         an Axes with ``projection="3d"``.
@@ -44,8 +45,12 @@ def plot_pareto_front(
     **scatter_kwargs
         Passed to ``Axes.scatter`` for the front.
     """
-    values, front, names, directions = _front_data(result_or_values, directions)
-    n_objectives = values.shape[1]
+    others, front, names, directions = _front_data(result_or_values, directions)
+    n_objectives = front.shape[1]
+    if n_objectives < 2:
+        raise ValueError(
+            f"plot_pareto_front needs at least 2 objectives, got {n_objectives}"
+        )
     if objectives is None:
         objectives = (0, 1, 2) if n_objectives == 3 else (0, 1)
     objectives = list(objectives)
@@ -63,9 +68,12 @@ def plot_pareto_front(
         _, ax = plt.subplots(subplot_kw={"projection": projection})
     elif len(objectives) == 3 and getattr(ax, "name", "") != "3d":
         raise ValueError("three objectives need an Axes made with projection='3d'")
-    if show_dominated and len(values) > len(front):
-        ax.scatter(*values[:, objectives].T, color="0.75", s=10, label="dominated")
+    if show_dominated and len(others):
+        ax.scatter(
+            *others[:, objectives].T, color="0.6", alpha=0.3, s=8, label="other trials"
+        )
     scatter_kwargs.setdefault("label", "Pareto front")
+    scatter_kwargs.setdefault("zorder", 2)
     ax.scatter(*front[:, objectives].T, **scatter_kwargs)
     axis_labels = (
         labels
@@ -83,14 +91,19 @@ def plot_pareto_front(
 def _front_data(
     result_or_values: Result | np.ndarray, directions: Sequence[str] | None
 ) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """Return (all points, front points, names, directions) to draw."""
+    """Return (other points, front points, names, directions) to draw.
+
+    The other points are the complete trials outside the Pareto set, dominated
+    or infeasible, or for an array its dominated points.
+    """
     if isinstance(result_or_values, Result):
         if directions is not None:
             raise ValueError("directions come from the Result; drop the argument")
         result = result_or_values
-        values = result.values()
+        members = {trial.number for trial in result.pareto_set}
+        others = [trial for trial in result.trials if trial.number not in members]
         return (
-            values,
+            result.values(tuple(others)),
             result.pareto_front,
             list(result.objective_names),
             list(result.directions),
@@ -99,6 +112,6 @@ def _front_data(
     directions = (
         list(directions) if directions is not None else (["minimize"] * values.shape[1])
     )
-    front = values[pareto_mask(values, directions)]
+    on_front = pareto_mask(values, directions)
     names = [f"f{j + 1}" for j in range(values.shape[1])]
-    return values, front, names, directions
+    return values[~on_front], values[on_front], names, directions

@@ -10,18 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pymoo.optimize import minimize
 
 import moopt
 from benchmarks.__main__ import parse_args
 from benchmarks.problems import (
     ZDT6_F1_MIN,
     dtlz2_front,
+    make_problem,
     simplex_lattice,
     true_front,
     zdt3_front,
 )
-from benchmarks.report import evaluate_targets
-from benchmarks.runners import check_front
+from benchmarks.report import compare_like_for_like, evaluate_targets
+from benchmarks.runners import RecordingEvaluator, check_front, make_pymoo_nsga2
 
 # The benchmarks package lives at the repository root and is not installed;
 # pytest's pythonpath setting puts the root on sys.path.
@@ -29,11 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 
 QUICK_PROBLEMS = ("zdt1", "dtlz2")
 QUICK_ROWS = (
-    "moopt_pareto_set",
     "moopt_population",
     "pymoo_default",
     "pymoo_same_operators",
+    "moopt_pareto_set",
+    "pymoo_default_archive",
+    "pymoo_same_operators_archive",
 )
+PYMOO_VARIANTS = ("pymoo_default", "pymoo_same_operators")
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +79,7 @@ def test_quick_summary_has_every_row(quick_summary):
     assert sorted(quick_summary["problems"]) == sorted(QUICK_PROBLEMS)
     for name in QUICK_PROBLEMS:
         rows = quick_summary["problems"][name]["rows"]
-        assert sorted(rows) == sorted(QUICK_ROWS), name
+        assert list(rows) == list(QUICK_ROWS), name
         for row in QUICK_ROWS:
             hypervolume = rows[row]["hypervolume"]["median"]
             igd = rows[row]["igd"]["median"]
@@ -82,6 +87,50 @@ def test_quick_summary_has_every_row(quick_summary):
             assert hypervolume >= 0.0, (name, row)
             assert math.isfinite(igd), (name, row)
             assert len(rows[row]["per_seed"]) == 1, (name, row)
+
+
+def test_quick_summary_labels_population_and_archive(quick_summary):
+    for name in QUICK_PROBLEMS:
+        rows = quick_summary["problems"][name]["rows"]
+        for row in QUICK_ROWS[:3]:
+            assert rows[row]["set"] == "population", (name, row)
+            assert rows[row]["n_points"]["median"] == 100, (name, row)
+        for row in QUICK_ROWS[3:]:
+            assert rows[row]["set"] == "archive", (name, row)
+            assert rows[row]["n_points"]["median"] >= 1, (name, row)
+
+
+def test_pymoo_archive_hypervolume_covers_population(quick_summary):
+    # The final population is part of the run's evaluations, so the
+    # non-dominated subset of all evaluations dominates at least as much.
+    for name in QUICK_PROBLEMS:
+        rows = quick_summary["problems"][name]["rows"]
+        for variant in PYMOO_VARIANTS:
+            population = rows[variant]["per_seed"]
+            archive = rows[f"{variant}_archive"]["per_seed"]
+            assert len(archive) == len(population) == 1
+            for pop_seed, archive_seed in zip(population, archive, strict=True):
+                assert archive_seed["seed"] == pop_seed["seed"]
+                assert archive_seed["hypervolume"] >= pop_seed["hypervolume"], (
+                    name,
+                    variant,
+                )
+
+
+def test_quick_summary_compares_like_for_like(quick_summary):
+    comparisons = quick_summary["comparisons"]
+    # A population and an archive comparison per pymoo variant and problem.
+    assert len(comparisons) == 2 * 2 * len(QUICK_PROBLEMS)
+    for comparison in comparisons:
+        rows = quick_summary["problems"][comparison["problem"]]["rows"]
+        assert "passed" not in comparison
+        assert rows[comparison["moopt_row"]]["set"] == comparison["set"]
+        assert rows[comparison["pymoo_row"]]["set"] == comparison["set"]
+        expected = (
+            rows[comparison["moopt_row"]]["hypervolume"]["median"]
+            - rows[comparison["pymoo_row"]]["hypervolume"]["median"]
+        )
+        assert comparison["difference"] == pytest.approx(expected, abs=1e-12)
 
 
 def test_quick_summary_reports_overhead_and_tuning(quick_summary):
@@ -112,6 +161,8 @@ def test_quick_markdown_lists_every_row(quick_run):
         for row in QUICK_ROWS:
             assert f"| {name} | 4000 | {row} |" in markdown
     assert markdown.count("\n- PASS ") + markdown.count("\n- FAIL ") == 10
+    assert markdown.count("\n- comparison ") == 8
+    assert "## Like-for-like comparisons" in markdown
 
 
 def test_quick_run_draws_png_per_problem(quick_run):
@@ -160,6 +211,65 @@ def test_targets_compare_median_and_worst_seed():
     # pareto_set 0.80 >= 0.78 passes; population 0.75 < worst 0.76 fails;
     # pareto_set 0.80 < 0.82 fails; population 0.75 >= worst 0.70 passes.
     assert outcomes == [True, False, False, True, True, False]
+
+
+def test_like_for_like_pairs_same_sets():
+    def row(median: float) -> dict:
+        return {"hypervolume": {"median": median, "min": median, "max": median}}
+
+    problems = {
+        "zdt1": {
+            "rows": {
+                "moopt_population": row(0.70),
+                "pymoo_default": row(0.80),
+                "pymoo_same_operators": row(0.50),
+                "moopt_pareto_set": row(0.90),
+                "pymoo_default_archive": row(0.60),
+                "pymoo_same_operators_archive": row(0.75),
+            }
+        }
+    }
+    pairs = [
+        (c["set"], c["moopt_row"], c["pymoo_row"], c["difference"])
+        for c in compare_like_for_like(problems)
+    ]
+    assert pairs == [
+        ("population", "moopt_population", "pymoo_default", pytest.approx(-0.10)),
+        ("archive", "moopt_pareto_set", "pymoo_default_archive", pytest.approx(0.30)),
+        ("population", "moopt_population", "pymoo_same_operators", pytest.approx(0.20)),
+        (
+            "archive",
+            "moopt_pareto_set",
+            "pymoo_same_operators_archive",
+            pytest.approx(0.15),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("variant", PYMOO_VARIANTS)
+def test_recording_evaluator_keeps_pymoo_run(variant):
+    problem = make_problem("zdt1")
+    n_generations = 15
+    plain = minimize(
+        problem,
+        make_pymoo_nsga2(variant, problem.n_var),
+        ("n_gen", n_generations),
+        seed=3,
+    )
+    recorded = minimize(
+        problem,
+        make_pymoo_nsga2(variant, problem.n_var, evaluator=RecordingEvaluator()),
+        ("n_gen", n_generations),
+        seed=3,
+    )
+    population = recorded.pop.get("F")
+    np.testing.assert_array_equal(population, plain.pop.get("F"))
+    evaluated = np.concatenate(recorded.algorithm.evaluator.values)
+    assert evaluated.shape == (100 * n_generations, 2)
+    assert recorded.algorithm.evaluator.n_eval == 100 * n_generations
+    # Every point of the final population is one of the recorded evaluations.
+    matches = (population[:, None, :] == evaluated[None, :, :]).all(axis=2)
+    assert matches.any(axis=1).all()
 
 
 def test_zdt1_front_hypervolume_matches_integral():

@@ -193,7 +193,7 @@ def test_vectorized_problem_nan_rows_fail():
     for trial in result.trials:
         if trial.params["x2"] > 0.5:
             assert trial.state == "failed"
-            assert "not finite" in trial.error
+            assert "is nan, not a finite number" in trial.error
             assert trial.values is None
         else:
             assert trial.state == "complete"

@@ -745,3 +745,151 @@ def test_library_installs_no_output_handler():
 
     handlers = logging.getLogger("moopt").handlers
     assert all(isinstance(handler, logging.NullHandler) for handler in handlers)
+
+
+# Review fixes: interrupts, odd outputs, conveniences -----------------------
+
+
+def test_keyboard_interrupt_returns_finished_trials():
+    calls = []
+
+    def objective(params):
+        calls.append(params)
+        if len(calls) == 15:
+            raise KeyboardInterrupt
+        return {"f1": params["x"], "f2": 1.0 - params["x"]}
+
+    result = moopt.optimize(
+        objective,
+        {"x": Float(0.0, 1.0)},
+        {"f1": "minimize", "f2": "minimize"},
+        n_generations=5,
+        population_size=10,
+        seed=0,
+    )
+
+    assert len(result.trials) == 14
+    assert all(trial.state == "complete" for trial in result.trials)
+    assert [trial.number for trial in result.trials] == list(range(14))
+    assert len(result.population) == 10
+    assert result.pareto_set
+
+
+def test_output_too_large_for_float_fails_trial():
+    def objective(params):
+        size = 10**400 if params["x"] > 0.5 else 3
+        return {"f": params["x"], "size": size}
+
+    result = moopt.optimize(
+        objective,
+        {"x": Float(0.0, 1.0)},
+        {"f": "minimize", "size": "minimize"},
+        n_trials=20,
+        population_size=10,
+        seed=0,
+    )
+
+    failed = [trial for trial in result.trials if trial.params["x"] > 0.5]
+    assert failed
+    for trial in failed:
+        assert trial.state == "failed"
+        assert "'size' is an int of 401 digits" in trial.error
+
+
+def test_zero_dimensional_array_output_accepted():
+    optimizer = moopt.NSGA2(
+        {"x": Float(0.0, 1.0)}, {"f": "minimize"}, population_size=2, seed=0
+    )
+    first, second = optimizer.ask()
+
+    told = optimizer.tell(first, {"f": np.array(0.25)})
+    rejected = optimizer.tell(second, {"f": True})
+
+    assert told.state == "complete"
+    assert told.values["f"] == 0.25
+    assert type(told.values["f"]) is float
+    assert rejected.state == "failed"
+    assert "'f' is not a number: True" in rejected.error
+
+
+def test_vectorized_nan_constraint_fails_trial():
+    from pymoo.core.problem import Problem
+
+    class NanConstraint(Problem):
+        def __init__(self):
+            super().__init__(n_var=2, n_obj=2, n_ieq_constr=1, xl=0.0, xu=1.0)
+
+        def _evaluate(self, x, out, *args, **kwargs):
+            constraint = x[:, :1] - 0.5
+            constraint[x[:, 1] > 0.5] = np.nan
+            out["F"] = x.copy()
+            out["G"] = constraint
+
+    result = moopt.optimize(
+        NanConstraint(), n_generations=2, population_size=10, seed=0
+    )
+
+    for trial in result.trials:
+        if trial.params["x2"] > 0.5:
+            assert trial.state == "failed"
+            assert trial.error == "output 'g1' is nan, not a finite number"
+        else:
+            assert trial.state == "complete"
+
+
+def test_problem_class_instead_of_instance_rejected():
+    from pymoo.problems.multi import ZDT1
+
+    with pytest.raises(
+        TypeError, match=r"pass an instance, for example optimize\(ZDT1"
+    ):
+        moopt.optimize(ZDT1, n_generations=2)
+
+
+def test_timeout_alone_explains_budget_needed():
+    with pytest.raises(ValueError, match="timeout only stops a run earlier"):
+        moopt.optimize(
+            sphere_pair,
+            {"x": Float(-5.0, 5.0)},
+            {"f1": "minimize", "f2": "minimize"},
+            timeout=1.0,
+        )
+
+
+def test_result_repr_is_short_summary():
+    result = moopt.optimize(
+        sphere_pair,
+        {"x": Float(-5.0, 5.0)},
+        {"f1": "minimize", "f2": "minimize"},
+        n_generations=10,
+        population_size=20,
+        seed=0,
+    )
+
+    text = repr(result)
+
+    assert text.startswith("Result(200 trials, 0 failed, ")
+    assert "objectives={'f1': 'minimize', 'f2': 'minimize'}" in text
+    assert len(text) < 200
+
+
+def test_indicators_accept_result_with_its_directions():
+    result = moopt.optimize(
+        accuracy_and_cost,
+        {"x": Float(0.0, 1.0)},
+        {"acc": "maximize", "cost": "minimize"},
+        n_generations=5,
+        population_size=10,
+        seed=0,
+    )
+    reference = [-1.0, 2.0]
+    front = result.pareto_front
+
+    assert moopt.hypervolume(result, reference) == moopt.hypervolume(
+        front, reference, result.directions
+    )
+    assert moopt.hypervolume(result, reference) > 0.0
+    assert moopt.igd(result, front) == 0.0
+    assert moopt.igd_plus(result, front) == 0.0
+    with pytest.raises(ValueError, match="differ from the Result's"):
+        moopt.hypervolume(result, reference, ["minimize", "minimize"])

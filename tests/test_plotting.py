@@ -78,8 +78,12 @@ def test_result_dominated_points_drawn_faded(two_objective_result):
     ax = plot_pareto_front(result)
     without = plot_pareto_front(result, show_dominated=False)
 
+    members = {trial.number for trial in result.pareto_set}
+    others = tuple(t for t in result.trials if t.number not in members)
     assert len(ax.collections) == 2
-    np.testing.assert_array_equal(ax.collections[0].get_offsets(), result.values())
+    np.testing.assert_array_equal(
+        ax.collections[0].get_offsets(), result.values(others)
+    )
     assert len(without.collections) == 1
     np.testing.assert_array_equal(front_offsets(without), result.pareto_front)
 
@@ -161,3 +165,8 @@ def test_plot_changes_no_global_state(two_objective_result, three_objective_resu
     plot_pareto_front(np.array([[1.0, 2.0], [2.0, 1.0]]), ax=ax, marker="x", s=50)
 
     assert dict(matplotlib.rcParams) == before
+
+
+def test_single_objective_array_rejected():
+    with pytest.raises(ValueError, match="needs at least 2 objectives, got 1"):
+        plot_pareto_front(np.array([[1.0], [2.0]]))
