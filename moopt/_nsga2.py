@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import bisect
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from moopt import _operators as ops
+from moopt._duplicates import SeenGenomes
+from moopt._generation import (
+    COMPLETE,
+    FAILED,
+    RUNNING,
+    RUNNING_NAME,
+    STATE_NAMES,
+    Generation,
+)
 from moopt._objectives import (
     Constraint,
     InvalidOutput,
@@ -21,49 +27,20 @@ from moopt._objectives import (
     read_outputs,
 )
 from moopt._sorting import nondominated_mask, survival_order
-from moopt._space import CATEGORICAL, Dimension, Space
+from moopt._space import Dimension, Space
 from moopt._trial import Result, Trial
-from moopt._validation import check_positive_int, is_integer, is_real
+from moopt._validation import (
+    check_directions,
+    check_distribution_index,
+    check_positive_int,
+    check_probability,
+    check_seed,
+)
+from moopt._variation import Variation
 
 _logger = logging.getLogger("moopt")
 
-RUNNING, COMPLETE, FAILED = 0, 1, 2
 _NOT_GIVEN: Any = object()
-STATE_NAMES = ("running", "complete", "failed")
-RUNNING_NAME = STATE_NAMES[RUNNING]
-
-
-@dataclass
-class _Generation:
-    """Everything known about the trials of one generation, as arrays."""
-
-    index: int
-    first_number: int
-    genomes: np.ndarray
-    minimized: np.ndarray
-    violations: np.ndarray
-    states: np.ndarray
-    durations: np.ndarray
-    asked_at: float
-    # Outputs per trial. A generation recorded as one array keeps that array
-    # and its column names instead, and builds dicts only when trials are built.
-    outputs: list[dict[str, Any] | None]
-    errors: list[str | None]
-    trials: list[Trial | None] = field(default_factory=list)
-    # Params as the user gave them in initial_params, which a log-scale
-    # round trip through the genome would change in the last digit.
-    given_params: list[dict[str, Any]] = field(default_factory=list)
-    output_rows: np.ndarray | None = None
-    output_names: list[str] = field(default_factory=list)
-
-    def output(self, row: int) -> dict[str, Any] | None:
-        """Return the outputs of one trial as a dict, or None."""
-        if self.output_rows is None or self.states[row] != COMPLETE:
-            return self.outputs[row]
-        return dict(zip(self.output_names, self.output_rows[row].tolist(), strict=True))
-
-    def __len__(self) -> int:
-        return len(self.genomes)
 
 
 class NSGA2:
@@ -117,33 +94,34 @@ class NSGA2:
     ) -> None:
         self._space = Space(space)
         self.objective_names, self.directions = check_objectives(objectives)
-        self._signs = np.array(
-            [1.0 if d == "minimize" else -1.0 for d in self.directions]
-        )
+        self._signs = check_directions(self.directions, len(self.directions))
         self._constraints = check_constraints(constraints)
         self.population_size = check_positive_int(population_size, "population_size", 2)
-        self._crossover_probability = _probability(
-            crossover_probability, "crossover_probability"
-        )
         if mutation_probability is None:
             mutation_probability = 1.0 / len(self._space)
-        self._mutation_probability = _probability(
-            mutation_probability, "mutation_probability"
+        self._variation = Variation(
+            self._space,
+            crossover_probability=check_probability(
+                crossover_probability, "crossover_probability"
+            ),
+            crossover_eta=check_distribution_index(crossover_eta, "crossover_eta"),
+            mutation_probability=check_probability(
+                mutation_probability, "mutation_probability"
+            ),
+            mutation_eta=check_distribution_index(mutation_eta, "mutation_eta"),
         )
-        self._crossover_eta = _distribution_index(crossover_eta, "crossover_eta")
-        self._mutation_eta = _distribution_index(mutation_eta, "mutation_eta")
         self._max_redraws = check_positive_int(max_redraws, "max_redraws", 0)
         self._initial = self._encode_initial(initial_params)
         self._initial_params = [
             self._space.decode(genome, exact=params)
             for genome, params in zip(self._initial, initial_params, strict=True)
         ]
-        self.seed = _check_seed(seed)
+        self.seed = check_seed(seed)
         self._rng = np.random.default_rng(self.seed)
 
-        self._generations: list[_Generation] = []
+        self._generations: list[Generation] = []
         self._starts: list[int] = []
-        self._seen = np.zeros(0, dtype=np.uint64)
+        self._seen = SeenGenomes()
         self._pending = 0
         self._population = np.zeros(0, dtype=np.int64)
         self._population_genomes = np.zeros((0, len(self._space)))
@@ -178,7 +156,7 @@ class NSGA2:
         generation = self._ask_genomes()
         return [self._trial(generation, i) for i in range(len(generation))]
 
-    def _ask_genomes(self, limit: int | None = None) -> _Generation:
+    def _ask_genomes(self, limit: int | None = None) -> Generation:
         """Propose the next generation, keeping only its first ``limit`` trials."""
         if self._pending:
             raise RuntimeError(
@@ -191,7 +169,7 @@ class NSGA2:
                 f"first error: {self._first_error()}"
             )
         genomes = self._unique_genomes()[:limit]
-        generation = _Generation(
+        generation = Generation(
             index=len(self._generations),
             first_number=self.n_trials,
             genomes=genomes,
@@ -213,115 +191,50 @@ class NSGA2:
     def _unique_genomes(self) -> np.ndarray:
         """Propose one generation of genomes that repeat no earlier one.
 
-        Duplicates are found on 64-bit hashes of canonical genomes, with a
-        vectorized membership test against the sorted hashes of every
-        genome asked so far. Two distinct genomes share a hash with odds of
-        about n^2 / 2^64, where one would be redrawn needlessly.
+        Initial params are kept as given. A proposal that repeats a genome
+        proposed before is redrawn up to ``max_redraws`` times; the first half
+        of the attempts draw fresh offspring, and the rest resample a growing
+        number of the repeat's genes uniformly, because a converged population
+        keeps proposing the same children.
         """
-        size = self.population_size
         first = not self._generations
         fixed = len(self._initial) if first else 0
-        propose = self._sample if first else self._offspring
-        genomes = (
-            np.concatenate([self._initial, propose(size - fixed)])
-            if first
-            else propose(size)
-        )
-        for attempt in range(self._max_redraws):
-            repeated = _repeated(_row_hashes(genomes), self._seen)
+        if first:
+            genomes = np.concatenate(
+                [self._initial, self._propose(self.population_size - fixed)]
+            )
+        else:
+            genomes = self._propose(self.population_size)
+        for attempt in range(self._max_redraws + 1):
+            repeated = self._seen.repeated(genomes)
             repeated[:fixed] = False
-            if not repeated.any():
+            if not repeated.any() or attempt == self._max_redraws:
                 break
             if attempt < self._max_redraws // 2:
-                genomes[repeated] = propose(int(repeated.sum()))
+                genomes[repeated] = self._propose(int(repeated.sum()))
             else:
-                # A converged population keeps proposing the same children, so
-                # later attempts resample a growing number of genes uniformly.
                 n_genes = attempt - self._max_redraws // 2 + 1
-                genomes[repeated] = self._resample_genes(genomes[repeated], n_genes)
-        else:
-            repeated = _repeated(_row_hashes(genomes), self._seen)
-            repeated[:fixed] = False
-            if repeated.any():
-                _logger.info(
-                    "generation %d evaluates %d configurations again: no new one "
-                    "was found in %d redraws",
-                    len(self._generations),
-                    int(repeated.sum()),
-                    self._max_redraws,
+                genomes[repeated] = self._variation.resample_genes(
+                    genomes[repeated], n_genes, self._rng
                 )
-        new = np.unique(_row_hashes(genomes))
-        self._seen = np.insert(self._seen, np.searchsorted(self._seen, new), new)
+        if repeated.any():
+            _logger.info(
+                "generation %d evaluates %d configurations again: no new one was "
+                "found in %d redraws",
+                len(self._generations),
+                int(repeated.sum()),
+                self._max_redraws,
+            )
+        self._seen.add(genomes)
         return genomes
 
-    def _resample_genes(self, genomes: np.ndarray, n_genes: int) -> np.ndarray:
-        """Return copies with ``n_genes`` random genes of each row drawn uniformly."""
-        n_rows, n_columns = genomes.shape
-        ranks = np.argsort(self._rng.random((n_rows, n_columns)), axis=1)
-        chosen = ranks < min(n_genes, n_columns)
-        fresh = self._space.sample(n_rows, self._rng)
-        return np.where(chosen, fresh, genomes)
-
-    def _sample(self, n: int) -> np.ndarray:
-        return self._space.sample(n, self._rng)
-
-    def _offspring(self, n: int) -> np.ndarray:
-        """Return ``n`` children of tournament-selected parents, canonical."""
-        n_pairs = -(-n // 2)
-        parents = ops.binary_tournament(
-            self._ranks, self._crowding, 2 * n_pairs, self._rng
+    def _propose(self, n: int) -> np.ndarray:
+        """Return ``n`` random genomes at first, then offspring of the population."""
+        if not self._generations:
+            return self._space.sample(n, self._rng)
+        return self._variation.offspring(
+            self._population_genomes, self._ranks, self._crowding, n, self._rng
         )
-        first = self._population_genomes[parents[:n_pairs]]
-        second = self._population_genomes[parents[n_pairs:]]
-        children = np.concatenate(self._crossover(first, second))[:n]
-        return self._space.canonical(self._mutate(children))
-
-    def _crossover(
-        self, first: np.ndarray, second: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        numeric = self._space.kinds != CATEGORICAL
-        child_a, child_b = first.copy(), second.copy()
-        if numeric.any():
-            child_a[:, numeric], child_b[:, numeric] = ops.sbx_crossover(
-                first[:, numeric],
-                second[:, numeric],
-                self._space.lower[numeric],
-                self._space.upper[numeric],
-                eta=self._crossover_eta,
-                probability=self._crossover_probability,
-                rng=self._rng,
-            )
-        if not numeric.all():
-            child_a[:, ~numeric], child_b[:, ~numeric] = ops.categorical_crossover(
-                first[:, ~numeric],
-                second[:, ~numeric],
-                self._crossover_probability,
-                self._rng,
-            )
-        return child_a, child_b
-
-    def _mutate(self, children: np.ndarray) -> np.ndarray:
-        numeric = self._space.kinds != CATEGORICAL
-        lower, upper = self._space.lower, self._space.upper
-        if numeric.any():
-            children[:, numeric] = ops.polynomial_mutation(
-                children[:, numeric],
-                lower[numeric],
-                upper[numeric],
-                eta=self._mutation_eta,
-                probability=self._mutation_probability,
-                rng=self._rng,
-            )
-        if not numeric.all():
-            # Categorical genes span [-0.5, n_choices - 0.5], so upper + 0.5 is
-            # the number of choices.
-            children[:, ~numeric] = ops.categorical_mutation(
-                children[:, ~numeric],
-                upper[~numeric] + 0.5,
-                self._mutation_probability,
-                self._rng,
-            )
-        return children
 
     # ---------------------------------------------------------------- tell
     def tell(
@@ -384,7 +297,7 @@ class NSGA2:
 
     def _tell_arrays(
         self,
-        generation: _Generation,
+        generation: Generation,
         outputs: np.ndarray,
         output_names: Sequence[str],
         duration: float,
@@ -451,17 +364,7 @@ class NSGA2:
             raise RuntimeError(
                 "only untold trials at the end of a generation can be dropped"
             )
-        for name in (
-            "genomes",
-            "minimized",
-            "violations",
-            "states",
-            "durations",
-            "outputs",
-            "errors",
-            "trials",
-        ):
-            setattr(generation, name, getattr(generation, name)[:n_keep])
+        generation.keep_first(n_keep)
         self._pending = 0
         if n_keep == 0:
             self._generations.pop()
@@ -479,7 +382,7 @@ class NSGA2:
             states = self._generations[-1].states
             self._truncate(int(np.argmax(states == RUNNING)))
 
-    def _survive(self, generation: _Generation) -> None:
+    def _survive(self, generation: Generation) -> None:
         done = generation.states == COMPLETE
         numbers = np.concatenate(
             [self._population, generation.first_number + np.flatnonzero(done)]
@@ -506,7 +409,7 @@ class NSGA2:
         trials = tuple(
             trial
             for generation in self._generations
-            for trial in self._trials(generation)
+            for trial in generation.all_trials(self._space)
         )
         states = (
             np.concatenate([g.states for g in self._generations])
@@ -548,7 +451,7 @@ class NSGA2:
         violations = np.concatenate([g.violations for g in self._generations])
         return minimized[numbers], violations[numbers]
 
-    def _locate(self, trial: Trial) -> tuple[_Generation, int]:
+    def _locate(self, trial: Trial) -> tuple[Generation, int]:
         if not isinstance(trial, Trial):
             raise TypeError(f"tell expects a Trial from ask(), got {trial!r}")
         index = bisect.bisect_right(self._starts, trial.number) - 1
@@ -570,62 +473,8 @@ class NSGA2:
             )
         return generation, row
 
-    def _trial(self, generation: _Generation, row: int) -> Trial:
-        cached = generation.trials[row]
-        if cached is None:
-            cached = self._make_trial(
-                generation,
-                row,
-                self._params(generation, [row])[0],
-                generation.output(row),
-            )
-            generation.trials[row] = cached
-        return cached
-
-    def _trials(self, generation: _Generation) -> list[Trial]:
-        """Return every trial of a generation, decoding missing ones together."""
-        missing = [row for row, trial in enumerate(generation.trials) if trial is None]
-        if missing:
-            params = self._params(generation, missing)
-            outputs = generation.outputs
-            if generation.output_rows is not None:
-                names = generation.output_names
-                outputs = [
-                    dict(zip(names, row, strict=True))
-                    for row in generation.output_rows.tolist()
-                ]
-            for row, row_params in zip(missing, params, strict=True):
-                generation.trials[row] = self._make_trial(
-                    generation, row, row_params, outputs[row]
-                )
-        return generation.trials  # type: ignore[return-value]
-
-    def _params(self, generation: _Generation, rows: list[int]) -> list[dict[str, Any]]:
-        decoded = self._space.decode_many(generation.genomes[rows])
-        given = generation.given_params
-        return [
-            dict(given[row]) if row < len(given) else params
-            for row, params in zip(rows, decoded, strict=True)
-        ]
-
-    def _make_trial(
-        self,
-        generation: _Generation,
-        row: int,
-        params: dict[str, Any],
-        outputs: dict[str, Any] | None,
-    ) -> Trial:
-        state = int(generation.states[row])
-        return Trial(
-            number=generation.first_number + row,
-            generation=generation.index,
-            params=params,
-            values=outputs if state == COMPLETE else None,
-            state=STATE_NAMES[state],  # type: ignore[arg-type]
-            error=generation.errors[row],
-            violation=float(generation.violations[row]),
-            duration=float(generation.durations[row]),
-        )
+    def _trial(self, generation: Generation, row: int) -> Trial:
+        return generation.trial(row, self._space)
 
     def _first_error(self) -> str | None:
         for generation in self._generations:
@@ -655,62 +504,7 @@ class NSGA2:
         return np.array(rows).reshape(len(rows), len(self._space))
 
 
-# Odd 64-bit multipliers, one per gene position, for _row_hashes.
-_HASH_MULTIPLIERS = np.random.default_rng(0x5EED).integers(
-    0, 2**63, size=4096, dtype=np.uint64
-) * np.uint64(2) + np.uint64(1)
-
-
-def _row_hashes(genomes: np.ndarray) -> np.ndarray:
-    """Return a 64-bit hash of each genome row from the bits of its genes.
-
-    Each gene's bits are mixed (multiply, xor-shift) with a multiplier of its
-    own position, and the mixed genes are summed modulo 2^64.
-    """
-    bits = np.ascontiguousarray(genomes, dtype=np.float64).view(np.uint64)
-    multipliers = _HASH_MULTIPLIERS[np.arange(bits.shape[1]) % len(_HASH_MULTIPLIERS)]
-    mixed = bits * multipliers
-    mixed ^= mixed >> np.uint64(31)
-    mixed *= np.uint64(0x9E3779B97F4A7C15)
-    mixed ^= mixed >> np.uint64(29)
-    return mixed.sum(axis=1, dtype=np.uint64)
-
-
-def _repeated(hashes: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Mark hashes already in sorted ``seen`` or earlier in ``hashes``."""
-    position = np.searchsorted(seen, hashes)
-    in_seen = (
-        seen[np.minimum(position, len(seen) - 1)] == hashes
-        if len(seen)
-        else np.zeros(len(hashes), dtype=bool)
-    )
-    _, first = np.unique(hashes, return_index=True)
-    repeated_in_batch = np.ones(len(hashes), dtype=bool)
-    repeated_in_batch[first] = False
-    return in_seen | repeated_in_batch
-
-
 def _error_text(error: BaseException | str) -> str:
     if isinstance(error, BaseException):
         return f"{type(error).__name__}: {error}"
     return str(error)
-
-
-def _probability(value: object, name: str) -> float:
-    if not is_real(value) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
-    return float(value)
-
-
-def _distribution_index(value: object, name: str) -> float:
-    if not is_real(value) or not value >= 0 or math.isinf(value):
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
-
-
-def _check_seed(seed: object) -> int:
-    if seed is None:
-        return int(np.random.SeedSequence().entropy)
-    if not is_integer(seed) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
-    return int(seed)

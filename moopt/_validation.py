@@ -6,6 +6,7 @@ offending value and what to pass instead, before any evaluation is spent.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from numbers import Integral, Real
 
@@ -118,3 +119,26 @@ def check_positive_int(value: object, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be at least {minimum}, got {value}")
     return int(value)
+
+
+def check_probability(value: object, name: str) -> float:
+    """Return ``value`` as float, requiring a number in [0, 1]."""
+    if not is_real(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"{name} must be a probability in [0, 1], got {value!r}")
+    return float(value)
+
+
+def check_distribution_index(value: object, name: str) -> float:
+    """Return ``value`` as float, requiring a finite number >= 0."""
+    if not is_real(value) or not 0.0 <= value < math.inf:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_seed(seed: object) -> int:
+    """Return the seed to use: ``seed`` itself, or one drawn from the OS for None."""
+    if seed is None:
+        return int(np.random.SeedSequence().entropy)
+    if not is_integer(seed) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
+    return int(seed)
