@@ -1,10 +1,14 @@
-"""Hypothesis strategies shared by the kernel tests."""
+"""Hypothesis strategies and a child-process runner shared by the kernel tests."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
@@ -64,3 +68,32 @@ def values_and_directions(
     n_objectives = values.shape[1]
     directions = draw(st.lists(DIRECTION, min_size=n_objectives, max_size=n_objectives))
     return values, directions
+
+
+def run_in_child_process(script: str, cases: list[dict], name: str) -> list:
+    """Run ``script`` in a fresh interpreter, one JSON-encoded case per input line.
+
+    ``script`` reads the cases from stdin and prints one JSON line for each, and
+    the decoded lines are returned in order. A crash of the child, such as a
+    segmentation fault in a compiled extension, fails the calling test instead
+    of ending the whole session, and the failure message names the operation
+    ``name`` and the case the child stopped on.
+    """
+    lines = [json.dumps(case) for case in cases]
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    outputs = [json.loads(line) for line in completed.stdout.splitlines()]
+    if completed.returncode != 0:
+        stopped_on = cases[len(outputs)]
+        arguments = ", ".join(f"{key}={value}" for key, value in stopped_on.items())
+        pytest.fail(
+            f"{name} exited with code {completed.returncode} on {arguments}; "
+            f"stderr: {completed.stderr[-500:]}"
+        )
+    return outputs

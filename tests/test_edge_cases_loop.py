@@ -27,6 +27,11 @@ def two_objectives(params):
     return {"f1": x**2, "f2": (x - 2.0) ** 2}
 
 
+def optimize_unit_interval(objective, **options):
+    """Run ``optimize`` over ``x`` in [0, 1], minimizing both ``f1`` and ``f2``."""
+    return moopt.optimize(objective, {"x": Float(0.0, 1.0)}, TWO_MINIMIZED, **options)
+
+
 # Equality constraints need a tolerance ---------------------------------------
 
 # (x1, x2) and the expected violation of x1 + x2 - 0.3 == 0 within 1e-6.
@@ -106,13 +111,8 @@ def test_raising_objective_fails_trials_run_continues():
             raise ValueError(f"x={params['x']:.3f} is too large")
         return two_objectives(params)
 
-    result = moopt.optimize(
-        objective,
-        {"x": Float(0.0, 1.0)},
-        TWO_MINIMIZED,
-        population_size=10,
-        n_generations=4,
-        seed=1,
+    result = optimize_unit_interval(
+        objective, population_size=10, n_generations=4, seed=1
     )
 
     failed = [t for t in result.trials if t.state == "failed"]
@@ -139,14 +139,7 @@ def test_failed_first_generation_raises_runtime_error():
         match=r"every .*trials? of the first generation failed"
         r".*KeyError: 'weights\.bin'",
     ):
-        moopt.optimize(
-            objective,
-            {"x": Float(0.0, 1.0)},
-            TWO_MINIMIZED,
-            population_size=6,
-            n_generations=5,
-            seed=0,
-        )
+        optimize_unit_interval(objective, population_size=6, n_generations=5, seed=0)
 
     assert len(calls) == 6
 
@@ -157,13 +150,8 @@ def test_partly_failed_first_generation_continues():
             return {"f1": math.nan, "f2": 0.0}
         return two_objectives(params)
 
-    result = moopt.optimize(
-        objective,
-        {"x": Float(0.0, 1.0)},
-        TWO_MINIMIZED,
-        population_size=10,
-        n_generations=3,
-        seed=0,
+    result = optimize_unit_interval(
+        objective, population_size=10, n_generations=3, seed=0
     )
 
     first = [t for t in result.trials if t.generation == 0]

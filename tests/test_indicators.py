@@ -8,15 +8,17 @@ checked against their definitions as means of nearest distances.
 from __future__ import annotations
 
 import itertools
-import json
 import math
-import subprocess
-import sys
 
 import moocore
 import numpy as np
 import pytest
-from conftest import DIRECTION, objective_arrays, values_and_directions
+from conftest import (
+    DIRECTION,
+    objective_arrays,
+    run_in_child_process,
+    values_and_directions,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -77,6 +79,14 @@ def grid_hypervolume(minimized: np.ndarray, reference: np.ndarray) -> float:
             widths = [edges[k][i + 1] - edges[k][i] for k, i in enumerate(cell)]
             volume += math.prod(widths)
     return volume
+
+
+def grid_hypervolume_with_directions(
+    values: np.ndarray, reference: np.ndarray, directions: list[str]
+) -> float:
+    """Count the grid hypervolume after negating the maximized objectives."""
+    signs = signs_of(directions, values.shape[1])
+    return grid_hypervolume(values * signs, reference * signs)
 
 
 def definition_igd(minimized: np.ndarray, front: np.ndarray) -> float:
@@ -150,8 +160,7 @@ def test_hypervolume_2d_matches_sweep(case):
 @given(hypervolume_cases(max_points=7, max_objectives=4, **FINITE))
 def test_hypervolume_matches_grid_count(case):
     values, reference, directions = case
-    signs = signs_of(directions, values.shape[1])
-    expected = grid_hypervolume(values * signs, reference * signs)
+    expected = grid_hypervolume_with_directions(values, reference, directions)
     assert_volume_equal(hypervolume(values, reference, directions), expected)
 
 
@@ -159,8 +168,7 @@ def test_hypervolume_matches_grid_count(case):
 @given(hypervolume_cases(max_points=7, **WITH_INFINITIES))
 def test_hypervolume_infinite_values_match_grid(case):
     values, reference, directions = case
-    signs = signs_of(directions, values.shape[1])
-    expected = grid_hypervolume(values * signs, reference * signs)
+    expected = grid_hypervolume_with_directions(values, reference, directions)
     assert_volume_equal(hypervolume(values, reference, directions), expected)
 
 
@@ -238,32 +246,20 @@ import json, sys
 import moopt
 for line in sys.stdin:
     case = json.loads(line)
-    print(json.dumps(moopt.hypervolume(*case)), flush=True)
+    print(json.dumps(moopt.hypervolume(**case)), flush=True)
 """
 
 
 def hypervolume_isolated(cases: list[tuple[np.ndarray, np.ndarray, list[str]]]) -> list:
-    lines = [
-        json.dumps([values.tolist(), reference.tolist(), directions])
+    payloads = [
+        {
+            "values": values.tolist(),
+            "reference_point": reference.tolist(),
+            "directions": directions,
+        }
         for values, reference, directions in cases
     ]
-    completed = subprocess.run(
-        [sys.executable, "-c", ISOLATED_HYPERVOLUME],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    outputs = [json.loads(line) for line in completed.stdout.splitlines()]
-    if completed.returncode != 0:
-        values, reference, directions = cases[len(outputs)]
-        pytest.fail(
-            f"hypervolume exited with code {completed.returncode} on "
-            f"values={values.tolist()}, reference_point={reference.tolist()}, "
-            f"directions={directions}; stderr: {completed.stderr[-500:]}"
-        )
-    return outputs
+    return run_in_child_process(ISOLATED_HYPERVOLUME, payloads, "hypervolume")
 
 
 def test_hypervolume_negative_infinity_three_objectives():
@@ -285,8 +281,7 @@ def test_hypervolume_infinite_values_many_objectives():
         cases.append((rng.choice(levels, size=shape), reference, directions))
     outputs = hypervolume_isolated(cases)
     for (values, reference, directions), volume in zip(cases, outputs, strict=True):
-        signs = signs_of(directions, values.shape[1])
-        expected = grid_hypervolume(values * signs, reference * signs)
+        expected = grid_hypervolume_with_directions(values, reference, directions)
         assert volume == pytest.approx(expected, rel=1e-9, abs=1e-9), (
             f"values={values.tolist()}, reference={reference.tolist()}, {directions}"
         )

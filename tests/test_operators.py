@@ -142,6 +142,28 @@ def changed_genes(children: np.ndarray, x1: float, x2: float) -> np.ndarray:
     return children[moved, 0]
 
 
+def random_bounds(
+    n_genes: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Draw per-gene bounds: lower in [-100, 100], width log-uniform in [1e-3, 1e3]."""
+    lower = rng.uniform(-100.0, 100.0, n_genes)
+    upper = lower + 10.0 ** rng.uniform(-3.0, 3.0, n_genes)
+    return lower, upper
+
+
+def move_some_genes_to_bounds(
+    genomes: np.ndarray, lower: np.ndarray, upper: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Return a copy in which each gene, with probability 0.25, equals a bound.
+
+    The lower and the upper bound are equally likely.
+    """
+    on_bound = rng.random(genomes.shape) < 0.25
+    return np.where(
+        on_bound, np.where(rng.random(genomes.shape) < 0.5, lower, upper), genomes
+    )
+
+
 SBX_CASES = [
     # (parent 1, parent 2, lower bound, upper bound, eta)
     (0.3, 0.6, 0.0, 1.0, 20.0),
@@ -192,15 +214,10 @@ def test_sbx_distribution_check_detects_other_eta():
 def test_sbx_children_within_bounds(eta):
     rng = np.random.default_rng(11)
     n_pairs, n_genes = 2000, 6
-    lower = rng.uniform(-100.0, 100.0, n_genes)
-    upper = lower + 10.0 ** rng.uniform(-3.0, 3.0, n_genes)
+    lower, upper = random_bounds(n_genes, rng)
     first = rng.uniform(lower, upper, (n_pairs, n_genes))
     second = rng.uniform(lower, upper, (n_pairs, n_genes))
-    # Put a quarter of the parent genes exactly on a bound.
-    on_bound = rng.random((n_pairs, n_genes)) < 0.25
-    first = np.where(
-        on_bound, np.where(rng.random(first.shape) < 0.5, lower, upper), first
-    )
+    first = move_some_genes_to_bounds(first, lower, upper, rng)
     child_a, child_b = sbx_crossover(
         first, second, lower, upper, eta=eta, probability=1.0, rng=rng
     )
@@ -337,13 +354,9 @@ def test_mutation_distribution_check_detects_other_eta():
 def test_mutation_stays_within_bounds(eta):
     rng = np.random.default_rng(31)
     n_genomes, n_genes = 2000, 6
-    lower = rng.uniform(-100.0, 100.0, n_genes)
-    upper = lower + 10.0 ** rng.uniform(-3.0, 3.0, n_genes)
+    lower, upper = random_bounds(n_genes, rng)
     genomes = rng.uniform(lower, upper, (n_genomes, n_genes))
-    on_bound = rng.random(genomes.shape) < 0.25
-    genomes = np.where(
-        on_bound, np.where(rng.random(genomes.shape) < 0.5, lower, upper), genomes
-    )
+    genomes = move_some_genes_to_bounds(genomes, lower, upper, rng)
     mutants = polynomial_mutation(
         genomes, lower, upper, eta=eta, probability=1.0, rng=rng
     )

@@ -42,6 +42,25 @@ def sphere_pair(params):
     return {"f1": x**2, "f2": (x - 2.0) ** 2}
 
 
+def optimize_sphere_pair(objective=sphere_pair, **options):
+    """Run ``optimize`` over ``x`` in [-5, 5], minimizing both ``f1`` and ``f2``.
+
+    ``objective`` is ``sphere_pair`` unless a test passes a wrapper around it.
+    """
+    return moopt.optimize(
+        objective,
+        {"x": Float(-5.0, 5.0)},
+        {"f1": "minimize", "f2": "minimize"},
+        **options,
+    )
+
+
+def pymoo_inputs(problem, trials):
+    """Stack the trials' params into pymoo's input layout, one row per trial."""
+    names = [f"x{i + 1}" for i in range(problem.n_var)]
+    return np.array([[trial.params[name] for name in names] for trial in trials])
+
+
 def brute_force_pareto_numbers(trials, names, directions):
     """Return the numbers of complete trials that no other complete trial dominates."""
     signs = [1.0 if d == "minimize" else -1.0 for d in directions]
@@ -85,10 +104,7 @@ def test_pymoo_problem_values_match_pymoo():
 
     assert result.objective_names == ("f1", "f2")
     assert result.directions == ("minimize", "minimize")
-    names = [f"x{i + 1}" for i in range(problem.n_var)]
-    inputs = np.array(
-        [[trial.params[name] for name in names] for trial in result.trials]
-    )
+    inputs = pymoo_inputs(problem, result.trials)
     expected = problem.evaluate(inputs, return_as_dictionary=True)["F"]
     assert np.all(inputs >= problem.xl)
     assert np.all(inputs <= problem.xu)
@@ -106,8 +122,7 @@ def test_constrained_problem_pareto_set_feasible(name):
     assert all(trial.violation == 0.0 for trial in result.pareto_set)
     # The run must also have met infeasible trials for the check to mean much.
     assert any(trial.violation > 0.0 for trial in result.trials)
-    names = [f"x{i + 1}" for i in range(problem.n_var)]
-    inputs = np.array([[t.params[n] for n in names] for t in result.pareto_set])
+    inputs = pymoo_inputs(problem, result.pareto_set)
     evaluated = problem.evaluate(inputs, return_as_dictionary=True)
     # Constraints are met within the default tolerance of 1e-6.
     assert evaluated["G"].max() <= 1e-6
@@ -117,21 +132,18 @@ def test_constrained_problem_pareto_set_feasible(name):
 # Budgets ---------------------------------------------------------------------
 
 
+def optimize_problem_or_callable(use_problem, **options):
+    """Run ``optimize`` on 5-variable ZDT1 if ``use_problem``, else ``sphere_pair``."""
+    if use_problem:
+        return moopt.optimize(get_problem("zdt1", n_var=5), **options)
+    return optimize_sphere_pair(**options)
+
+
 @pytest.mark.parametrize("use_problem", [False, True], ids=["callable", "problem"])
 def test_n_generations_gives_exact_trials(use_problem):
-    if use_problem:
-        result = moopt.optimize(
-            get_problem("zdt1", n_var=5), population_size=12, n_generations=4, seed=1
-        )
-    else:
-        result = moopt.optimize(
-            sphere_pair,
-            {"x": Float(-5.0, 5.0)},
-            {"f1": "minimize", "f2": "minimize"},
-            population_size=12,
-            n_generations=4,
-            seed=1,
-        )
+    result = optimize_problem_or_callable(
+        use_problem, population_size=12, n_generations=4, seed=1
+    )
 
     assert len(result.trials) == 48
     assert [trial.number for trial in result.trials] == list(range(48))
@@ -141,19 +153,9 @@ def test_n_generations_gives_exact_trials(use_problem):
 
 @pytest.mark.parametrize("use_problem", [False, True], ids=["callable", "problem"])
 def test_n_trials_not_multiple_of_population(use_problem):
-    if use_problem:
-        result = moopt.optimize(
-            get_problem("zdt1", n_var=5), population_size=12, n_trials=41, seed=1
-        )
-    else:
-        result = moopt.optimize(
-            sphere_pair,
-            {"x": Float(-5.0, 5.0)},
-            {"f1": "minimize", "f2": "minimize"},
-            population_size=12,
-            n_trials=41,
-            seed=1,
-        )
+    result = optimize_problem_or_callable(
+        use_problem, population_size=12, n_trials=41, seed=1
+    )
 
     assert len(result.trials) == 41
     assert all(trial.state == "complete" for trial in result.trials)
@@ -165,14 +167,7 @@ def test_n_trials_not_multiple_of_population(use_problem):
 def test_n_trials_below_population_size():
     objective = Recorder(sphere_pair)
 
-    result = moopt.optimize(
-        objective,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
-        population_size=10,
-        n_trials=3,
-        seed=0,
-    )
+    result = optimize_sphere_pair(objective, population_size=10, n_trials=3, seed=0)
 
     assert len(result.trials) == 3
     assert len(objective.calls) == 3
@@ -257,16 +252,24 @@ def mixed_objective(params):
     }
 
 
-def test_mixed_space_params_in_bounds_typed():
-    objective = Recorder(mixed_objective)
+def optimize_mixed_space(objective=mixed_objective, **options):
+    """Run ``optimize`` over ``MIXED_SPACE``, minimizing ``error`` and ``size``.
 
-    result = moopt.optimize(
+    ``objective`` is ``mixed_objective`` unless a test passes a wrapper around it.
+    """
+    return moopt.optimize(
         objective,
         MIXED_SPACE,
         {"error": "minimize", "size": "minimize"},
-        population_size=20,
-        n_generations=8,
-        seed=5,
+        **options,
+    )
+
+
+def test_mixed_space_params_in_bounds_typed():
+    objective = Recorder(mixed_objective)
+
+    result = optimize_mixed_space(
+        objective, population_size=20, n_generations=8, seed=5
     )
 
     assert len(objective.calls) == 160
@@ -424,17 +427,8 @@ def trial_records(result):
 
 
 def test_same_seed_gives_identical_runs():
-    def run(seed):
-        return moopt.optimize(
-            mixed_objective,
-            MIXED_SPACE,
-            {"error": "minimize", "size": "minimize"},
-            population_size=10,
-            n_generations=5,
-            seed=seed,
-        )
-
-    first, second = run(21), run(21)
+    first = optimize_mixed_space(population_size=10, n_generations=5, seed=21)
+    second = optimize_mixed_space(population_size=10, n_generations=5, seed=21)
 
     assert trial_records(first) == trial_records(second)
     np.testing.assert_array_equal(first.pareto_front, second.pareto_front)
@@ -469,14 +463,7 @@ def test_same_seed_identical_in_fresh_process(tmp_path):
 
 def test_different_seeds_give_different_trials():
     runs = [
-        moopt.optimize(
-            sphere_pair,
-            {"x": Float(-5.0, 5.0)},
-            {"f1": "minimize", "f2": "minimize"},
-            population_size=8,
-            n_generations=2,
-            seed=seed,
-        )
+        optimize_sphere_pair(population_size=8, n_generations=2, seed=seed)
         for seed in (1, 2)
     ]
 
@@ -487,14 +474,7 @@ def test_different_seeds_give_different_trials():
 
 def test_seed_none_recorded_and_reproducible():
     def run(seed):
-        return moopt.optimize(
-            mixed_objective,
-            MIXED_SPACE,
-            {"error": "minimize", "size": "minimize"},
-            population_size=8,
-            n_generations=3,
-            seed=seed,
-        )
+        return optimize_mixed_space(population_size=8, n_generations=3, seed=seed)
 
     unseeded = run(None)
     other_unseeded = run(None)
@@ -580,14 +560,8 @@ def test_callbacks_called_once_per_generation():
     def callback(result):
         seen.append((len(result.trials), len(result.population), result.feasible))
 
-    moopt.optimize(
-        sphere_pair,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
-        population_size=6,
-        n_generations=4,
-        seed=0,
-        callbacks=[callback],
+    optimize_sphere_pair(
+        population_size=6, n_generations=4, seed=0, callbacks=[callback]
     )
 
     assert seen == [(6, 6, True), (12, 6, True), (18, 6, True), (24, 6, True)]
@@ -596,10 +570,7 @@ def test_callbacks_called_once_per_generation():
 def test_every_callback_sees_each_generation():
     first, second = [], []
 
-    moopt.optimize(
-        sphere_pair,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
+    optimize_sphere_pair(
         population_size=5,
         n_generations=3,
         seed=0,
@@ -618,10 +589,8 @@ def test_callback_returning_true_stops_run():
         calls.append(len(result.trials))
         return len(result.trials) >= 14
 
-    result = moopt.optimize(
+    result = optimize_sphere_pair(
         objective,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
         population_size=7,
         n_generations=10,
         seed=0,
@@ -640,14 +609,8 @@ def test_timeout_stops_run_early():
 
     objective = Recorder(slow)
 
-    result = moopt.optimize(
-        objective,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
-        population_size=10,
-        n_trials=100,
-        timeout=0.3,
-        seed=0,
+    result = optimize_sphere_pair(
+        objective, population_size=10, n_trials=100, timeout=0.3, seed=0
     )
 
     assert 1 <= len(result.trials) < 100
@@ -848,15 +811,11 @@ def test_problem_class_instead_of_instance_rejected():
 
 def test_timeout_alone_explains_budget_needed():
     with pytest.raises(ValueError, match="timeout only stops a run earlier"):
-        moopt.optimize(
-            sphere_pair,
-            {"x": Float(-5.0, 5.0)},
-            {"f1": "minimize", "f2": "minimize"},
-            timeout=1.0,
-        )
+        optimize_sphere_pair(timeout=1.0)
 
 
 def test_result_repr_is_short_summary():
+    # The objectives are written out because the summary checked below shows them.
     result = moopt.optimize(
         sphere_pair,
         {"x": Float(-5.0, 5.0)},

@@ -8,16 +8,13 @@ handling of maximized objectives.
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 import warnings
 
 import moocore
 import numpy as np
 import pytest
-from conftest import objective_arrays, values_and_directions
+from conftest import objective_arrays, run_in_child_process, values_and_directions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pymoo.util.dominator import Dominator
@@ -284,27 +281,13 @@ for line in sys.stdin:
 
 
 def run_kernels_isolated(cases: list[tuple[np.ndarray, list[str]]]) -> list:
-    lines = [
-        json.dumps({"values": values.tolist(), "directions": directions})
+    payloads = [
+        {"values": values.tolist(), "directions": directions}
         for values, directions in cases
     ]
-    completed = subprocess.run(
-        [sys.executable, "-c", ISOLATED_KERNELS],
-        input="\n".join(lines) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    return run_in_child_process(
+        ISOLATED_KERNELS, payloads, "nondominated_rank/pareto_mask"
     )
-    outputs = [json.loads(line) for line in completed.stdout.splitlines()]
-    if completed.returncode != 0:
-        values, directions = cases[len(outputs)]
-        pytest.fail(
-            f"nondominated_rank/pareto_mask exited with code {completed.returncode} "
-            f"on values={values.tolist()}, directions={directions}; "
-            f"stderr: {completed.stderr[-500:]}"
-        )
-    return outputs
 
 
 def test_rank_negative_infinity_three_objectives():
