@@ -167,6 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "overhead": overhead,
         "tuning": report.summarize_tuning(tuning_records),
     }
+    summary["comparisons"] = report.compare_like_for_like(summary["problems"])
     summary["targets"] = report.evaluate_targets(summary["problems"], overhead)
     summary["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(
         timespec="seconds"

@@ -10,7 +10,7 @@ import numpy as np
 
 import moopt
 from benchmarks.problems import PROBLEMS, reference_point, true_front
-from benchmarks.runners import ROWS
+from benchmarks.runners import ARCHIVE_ROWS, POPULATION_ROWS, ROWS
 
 PYMOO_ROWS = ("pymoo_default", "pymoo_same_operators")
 MAX_OVERHEAD_RATIO = 0.5
@@ -30,15 +30,17 @@ def summarize_problems(
 ) -> dict[str, Any]:
     """Return per-problem statistics over seeds of every result row.
 
-    Each row has the median, min and max of its hypervolume, IGD and run
-    time, and the per-seed values. The two moopt rows come from one run, so
-    they share its time.
+    Each row has the median, min and max of its hypervolume, IGD, number of
+    points and run time, and the per-seed values. Its ``set`` is
+    ``"population"`` for a final population and ``"archive"`` for the
+    non-dominated points among all evaluations. The two rows of a run share
+    its time. Population rows come first, then archive rows.
     """
     summary = {}
     for name in problems:
         problem_records = [r for r in records if r["problem"] == name]
         front = true_front(name)
-        rows = {}
+        rows: dict[str, dict[str, Any]] = {}
         for algorithm, row_names in ROWS.items():
             runs = sorted(
                 (r for r in problem_records if r["algorithm"] == algorithm),
@@ -55,11 +57,11 @@ def summarize_problems(
                     }
                     for run in runs
                 ]
-                rows[row] = {
-                    key: describe([entry[key] for entry in per_seed])
-                    for key in ("hypervolume", "igd", "time_s")
-                }
+                rows[row] = {"set": "archive" if row in ARCHIVE_ROWS else "population"}
+                for key in ("hypervolume", "igd", "n_points", "time_s"):
+                    rows[row][key] = describe([entry[key] for entry in per_seed])
                 rows[row]["per_seed"] = per_seed
+        rows = {row: rows[row] for row in POPULATION_ROWS + ARCHIVE_ROWS}
         summary[name] = {
             "n_objectives": PROBLEMS[name].n_objectives,
             "n_evaluations": problem_records[0]["n_evaluations"],
@@ -92,6 +94,44 @@ def summarize_tuning(records: list[dict[str, Any]]) -> dict[str, Any]:
         "methods": methods,
         "total_time_s": float(sum(run["time_s"] for run in records)),
     }
+
+
+def compare_like_for_like(problems: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return like-for-like comparisons of moopt's median HV with pymoo's.
+
+    For each problem and pymoo variant there are two comparisons: moopt's
+    final population with pymoo's final population, and moopt's Pareto set
+    with pymoo's archive. Each entry has the HV median, min and max of both
+    rows and the difference of the medians, moopt minus pymoo. These are
+    reported for information and pass or fail nothing.
+    """
+    comparisons = []
+    for name, problem in problems.items():
+        rows = problem["rows"]
+        for pymoo_row in PYMOO_ROWS:
+            pairs = (
+                ("population", "moopt_population", pymoo_row),
+                ("archive", "moopt_pareto_set", f"{pymoo_row}_archive"),
+            )
+            for kind, moopt_row, other_row in pairs:
+                moopt_hv = rows[moopt_row]["hypervolume"]
+                pymoo_hv = rows[other_row]["hypervolume"]
+                difference = moopt_hv["median"] - pymoo_hv["median"]
+                comparisons.append(
+                    {
+                        "comparison": f"{name}, {kind}: median HV of {moopt_row} "
+                        f"vs {other_row}",
+                        "problem": name,
+                        "set": kind,
+                        "moopt_row": moopt_row,
+                        "pymoo_row": other_row,
+                        "moopt_hypervolume": moopt_hv,
+                        "pymoo_hypervolume": pymoo_hv,
+                        "difference": difference,
+                        "relative_difference": difference / pymoo_hv["median"],
+                    }
+                )
+    return comparisons
 
 
 def evaluate_targets(
@@ -154,6 +194,19 @@ def format_target(target: dict[str, Any]) -> str:
     )
 
 
+def format_comparison(comparison: dict[str, Any]) -> str:
+    """Return one line: both medians with their seed range, and the difference."""
+    moopt_hv = comparison["moopt_hypervolume"]
+    pymoo_hv = comparison["pymoo_hypervolume"]
+    return (
+        f"comparison {comparison['comparison']}: "
+        f"{moopt_hv['median']:.5f} [{moopt_hv['min']:.5f}, {moopt_hv['max']:.5f}] "
+        f"vs {pymoo_hv['median']:.5f} [{pymoo_hv['min']:.5f}, {pymoo_hv['max']:.5f}], "
+        f"difference {comparison['difference']:+.5f} "
+        f"({100 * comparison['relative_difference']:+.2f} %)"
+    )
+
+
 def render_markdown(summary: dict[str, Any]) -> str:
     """Return the whole report as a markdown document."""
     settings = summary["settings"]
@@ -170,35 +223,13 @@ def render_markdown(summary: dict[str, Any]) -> str:
             f"{name} {version}" for name, version in environment["versions"].items()
         )
         + ".",
-        "",
-        "## Test problems",
-        "",
-        f"Population {settings['population_size']}, seeds {settings['seeds']}. "
-        "HV: hypervolume, reference point 1.1 per objective (higher is better). "
-        "IGD: distance to the analytic front (lower is better). Median [min, max] "
-        "over seeds; time is the median wall time of one run, with "
-        f"{settings['workers']} runs in parallel.",
-        "",
-        "| problem | evaluations | result | HV median | HV [min, max] "
-        "| IGD median | IGD [min, max] | time (s) |",
-        "|---|---:|---|---:|---:|---:|---:|---:|",
     ]
-    for name, problem in summary["problems"].items():
-        lines.append(
-            f"| {name} | {problem['n_evaluations']} | true front "
-            f"({problem['true_front_points']} points) | "
-            f"{problem['true_front_hypervolume']:.5f} | | 0 | | |"
-        )
-        for row, stats in problem["rows"].items():
-            hv, igd = stats["hypervolume"], stats["igd"]
-            lines.append(
-                f"| {name} | {problem['n_evaluations']} | {row} | {hv['median']:.5f} "
-                f"| [{hv['min']:.5f}, {hv['max']:.5f}] | {igd['median']:.3e} "
-                f"| [{igd['min']:.3e}, {igd['max']:.3e}] "
-                f"| {stats['time_s']['median']:.2f} |"
-            )
+
+    lines += _problem_lines(summary["problems"], settings)
+    lines += _comparison_lines(summary["comparisons"])
     lines += _overhead_lines(summary["overhead"])
-    lines += _tuning_lines(summary["tuning"], settings["tuning"])
+    lines += _tuning_lines(summary["tuning"], settings["tuning"], settings["workers"])
+
     passed = sum(target["passed"] for target in summary["targets"])
     lines += [
         "",
@@ -209,6 +240,71 @@ def render_markdown(summary: dict[str, Any]) -> str:
     ]
     lines += [f"- {format_target(target)}" for target in summary["targets"]]
     return "\n".join(lines) + "\n"
+
+
+def _problem_lines(problems: dict[str, Any], settings: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Test problems",
+        "",
+        f"Population {settings['population_size']}, seeds {settings['seeds']}. "
+        "HV: hypervolume, reference point 1.1 per objective (higher is better). "
+        "IGD: distance to the analytic front (lower is better). Median [min, max] "
+        "over seeds. Set: `population` is the final population of a run, "
+        "`archive` is the non-dominated points among all of its evaluations. "
+        "Compare rows of the same set. Points is the median number of points in "
+        "the set. Time is the median wall time of one run, with "
+        f"{settings['workers']} runs in parallel. Both rows of a run share it.",
+        "",
+        "| problem | evaluations | result | set | points | HV median "
+        "| HV [min, max] | IGD median | IGD [min, max] | time (s) |",
+        "|---|---:|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, problem in problems.items():
+        lines.append(
+            f"| {name} | {problem['n_evaluations']} | true front | "
+            f"| {problem['true_front_points']} "
+            f"| {problem['true_front_hypervolume']:.5f} | | 0 | | |"
+        )
+        for row, stats in problem["rows"].items():
+            hv, igd = stats["hypervolume"], stats["igd"]
+            lines.append(
+                f"| {name} | {problem['n_evaluations']} | {row} | {stats['set']} "
+                f"| {stats['n_points']['median']:.0f} | {hv['median']:.5f} "
+                f"| [{hv['min']:.5f}, {hv['max']:.5f}] | {igd['median']:.3e} "
+                f"| [{igd['min']:.3e}, {igd['max']:.3e}] "
+                f"| {stats['time_s']['median']:.2f} |"
+            )
+    return lines
+
+
+def _comparison_lines(comparisons: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "",
+        "## Like-for-like comparisons",
+        "",
+        "Median HV of moopt against pymoo on the same kind of set: final "
+        "population against final population, and archive against archive. "
+        "Each line gives the median [min, max] over seeds of moopt, then of "
+        "pymoo, and the difference of the medians (moopt minus pymoo). These "
+        "lines are comparisons for information, not targets.",
+    ]
+    for kind in ("population", "archive"):
+        subset = [c for c in comparisons if c["set"] == kind]
+        if not subset:
+            continue
+        differences = [c["relative_difference"] for c in subset]
+        n_higher = sum(c["difference"] > 0 for c in subset)
+        lines += [
+            "",
+            f"{kind.capitalize()} against {kind}: moopt's median HV is higher in "
+            f"{n_higher} of {len(subset)} comparisons. The differences range from "
+            f"{100 * min(differences):+.2f} % to {100 * max(differences):+.2f} % "
+            "of pymoo's median.",
+            "",
+        ]
+        lines += [f"- {format_comparison(c)}" for c in subset]
+    return lines
 
 
 def _overhead_lines(overhead: list[dict[str, Any]]) -> list[str]:
@@ -232,7 +328,9 @@ def _overhead_lines(overhead: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
-def _tuning_lines(tuning: dict[str, Any], settings: dict[str, Any]) -> list[str]:
+def _tuning_lines(
+    tuning: dict[str, Any], settings: dict[str, Any], workers: int
+) -> list[str]:
     lines = [
         "",
         "## Tuning task",
@@ -240,19 +338,24 @@ def _tuning_lines(tuning: dict[str, Any], settings: dict[str, Any]) -> list[str]
         f"{settings['model']} on {settings['data']}, {settings['cv']}; maximize "
         "accuracy, minimize total tree nodes. HV reference point "
         f"{settings['reference_point']} (accuracy, nodes); seeds "
-        f"{settings['seeds']}. Total run time {tuning['total_time_s']:.0f} s "
-        "over all tuning runs.",
+        f"{settings['seeds']}, with the HV of each seed in that order. "
+        "Non-dominated is the median number of non-dominated configurations, "
+        "a count and not a measure of quality. Time is the median wall time of "
+        f"one run. The tuning runs took {tuning['total_time_s']:.0f} s summed "
+        f"over runs, on {workers} workers.",
         "",
-        "| method | budget | HV median | HV [min, max] | Pareto points (median) "
-        "| best accuracy (median) | time (s) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| method | budget | HV median | HV [min, max] | HV per seed "
+        "| best accuracy (median) | non-dominated | time (s) |",
+        "|---|---|---:|---:|---|---:|---:|---:|",
     ]
     for method, stats in tuning["methods"].items():
         hv = stats["hypervolume"]
+        per_seed = ", ".join(f"{run['hypervolume']:.1f}" for run in stats["per_seed"])
         lines.append(
             f"| {method} | {settings['budgets'][method]} | {hv['median']:.1f} "
-            f"| [{hv['min']:.1f}, {hv['max']:.1f}] | {stats['n_pareto']['median']:.0f} "
+            f"| [{hv['min']:.1f}, {hv['max']:.1f}] | {per_seed} "
             f"| {stats['best_accuracy']['median']:.4f} "
+            f"| {stats['n_pareto']['median']:.0f} "
             f"| {stats['time_s']['median']:.1f} |"
         )
     return lines

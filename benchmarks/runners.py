@@ -2,6 +2,11 @@
 
 Jobs are plain dataclasses and ``run_problem_job`` is a module-level function,
 so both can be sent to worker processes.
+
+Each run reports two sets of points. One is its final population of 100. The
+other is an archive, the non-dominated points among every evaluation of the
+run: moopt's ``pareto_front``, and for pymoo the objective vectors that a
+recording evaluator keeps.
 """
 
 from __future__ import annotations
@@ -12,7 +17,10 @@ from typing import Any
 
 import numpy as np
 from pymoo.algorithms.moo.nsga2 import NSGA2
+from pymoo.core.evaluator import Evaluator
+from pymoo.core.population import Population
 from pymoo.core.problem import Problem
+from pymoo.core.result import Result as PymooResult
 from pymoo.operators.crossover.sbx import SBX
 from pymoo.operators.mutation.pm import PM
 from pymoo.optimize import minimize
@@ -24,13 +32,20 @@ from benchmarks.problems import make_problem, reference_point, true_front
 POPULATION_SIZE = 100
 ALGORITHMS = ("moopt", "pymoo_default", "pymoo_same_operators")
 
-# The result rows each algorithm reports: moopt's final population and its
-# Pareto set over every trial, and the final population of each pymoo run.
+# The result rows each algorithm reports: for moopt its Pareto set over every
+# trial and its final population, for pymoo its final population and the
+# non-dominated points among all of its evaluations.
 ROWS = {
     "moopt": ("moopt_pareto_set", "moopt_population"),
-    "pymoo_default": ("pymoo_default",),
-    "pymoo_same_operators": ("pymoo_same_operators",),
+    "pymoo_default": ("pymoo_default", "pymoo_default_archive"),
+    "pymoo_same_operators": ("pymoo_same_operators", "pymoo_same_operators_archive"),
 }
+POPULATION_ROWS = ("moopt_population", "pymoo_default", "pymoo_same_operators")
+ARCHIVE_ROWS = (
+    "moopt_pareto_set",
+    "pymoo_default_archive",
+    "pymoo_same_operators_archive",
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +67,8 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
 
     The return value contains ``time_s`` (wall time of the optimization alone),
     ``n_evaluations``, and for each result row its final objective values,
-    hypervolume and IGD against the analytic front.
+    hypervolume and IGD against the analytic front. The archive of a pymoo run
+    is filtered after the timer stops.
 
     Raises
     ------
@@ -62,12 +78,16 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
     """
     problem = make_problem(job.problem)
     with threadpool_limits(limits=1):
-        start = time.perf_counter()
         if job.algorithm == "moopt":
-            fronts, n_evaluations = _run_moopt(problem, job)
+            start = time.perf_counter()
+            moopt_result = _run_moopt(problem, job)
+            seconds = time.perf_counter() - start
+            fronts, n_evaluations = _moopt_fronts(moopt_result, job)
         else:
-            fronts, n_evaluations = _run_pymoo(problem, job)
-        seconds = time.perf_counter() - start
+            start = time.perf_counter()
+            pymoo_result = _run_pymoo(problem, job)
+            seconds = time.perf_counter() - start
+            fronts, n_evaluations = _pymoo_fronts(pymoo_result, job)
 
     budget = job.n_generations * POPULATION_SIZE
     if n_evaluations != budget:
@@ -76,7 +96,7 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
         )
     rows = {}
     for name, values in fronts.items():
-        n_rows = None if name == "moopt_pareto_set" else POPULATION_SIZE
+        n_rows = POPULATION_SIZE if name in POPULATION_ROWS else None
         check_front(values, problem.n_obj, f"{job.label} {name}", n_rows=n_rows)
         rows[name] = {
             "values": values,
@@ -111,34 +131,69 @@ def check_front(
         raise RuntimeError(f"{label}: objective values contain NaN or inf")
 
 
+class RecordingEvaluator(Evaluator):
+    """pymoo's evaluator that also keeps every objective vector it evaluates.
+
+    ``values`` gets one array of shape ``(n, n_obj)`` per evaluated batch,
+    copied from the individuals after pymoo has set their values. The
+    evaluation itself is pymoo's own, so a run gives the same result with or
+    without recording.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[np.ndarray] = []
+
+    def _eval(
+        self,
+        problem: Problem,
+        pop: Population,
+        evaluate_values_of: list[str],
+        **kwargs: Any,
+    ) -> None:
+        super()._eval(problem, pop, evaluate_values_of, **kwargs)
+        self.values.append(np.array(pop.get("F"), dtype=float))
+
+
 def make_pymoo_nsga2(
-    algorithm: str, n_var: int, population_size: int = POPULATION_SIZE
+    algorithm: str,
+    n_var: int,
+    population_size: int = POPULATION_SIZE,
+    *,
+    evaluator: Evaluator | None = None,
 ) -> NSGA2:
     """Return pymoo's NSGA2 with its defaults or with moopt's operator settings.
 
     moopt crosses a pair with probability 0.9 by SBX of index 20, then
     mutates every offspring gene with probability 1 / n_var by polynomial
     mutation of index 20. pymoo's defaults differ in the SBX index (15) and
-    in mutating only 90 % of the offspring.
+    in mutating only 90 % of the offspring. ``evaluator`` replaces pymoo's
+    default ``Evaluator``.
     """
     if algorithm == "pymoo_default":
-        return NSGA2(pop_size=population_size)
+        return NSGA2(pop_size=population_size, evaluator=evaluator)
     if algorithm == "pymoo_same_operators":
         return NSGA2(
             pop_size=population_size,
             crossover=SBX(prob=0.9, eta=20),
             mutation=PM(prob=1.0, prob_var=1.0 / n_var, eta=20),
+            evaluator=evaluator,
         )
     raise ValueError(f"unknown algorithm {algorithm!r}; use one of {ALGORITHMS}")
 
 
-def _run_moopt(problem: Problem, job: ProblemJob) -> tuple[dict[str, np.ndarray], int]:
-    result = moopt.optimize(
+def _run_moopt(problem: Problem, job: ProblemJob) -> moopt.Result:
+    return moopt.optimize(
         problem,
         n_generations=job.n_generations,
         population_size=POPULATION_SIZE,
         seed=job.seed,
     )
+
+
+def _moopt_fronts(
+    result: moopt.Result, job: ProblemJob
+) -> tuple[dict[str, np.ndarray], int]:
     if result.n_failed:
         raise RuntimeError(f"{job.label}: {result.n_failed} trials failed")
     fronts = {
@@ -148,10 +203,30 @@ def _run_moopt(problem: Problem, job: ProblemJob) -> tuple[dict[str, np.ndarray]
     return fronts, len(result.trials)
 
 
-def _run_pymoo(problem: Problem, job: ProblemJob) -> tuple[dict[str, np.ndarray], int]:
-    algorithm = make_pymoo_nsga2(job.algorithm, problem.n_var)
-    result = minimize(
+def _run_pymoo(problem: Problem, job: ProblemJob) -> PymooResult:
+    algorithm = make_pymoo_nsga2(
+        job.algorithm, problem.n_var, evaluator=RecordingEvaluator()
+    )
+    return minimize(
         problem, algorithm, ("n_gen", job.n_generations), seed=job.seed, verbose=False
     )
-    population = np.asarray(result.pop.get("F"), dtype=float)
-    return {job.algorithm: population}, int(result.algorithm.evaluator.n_eval)
+
+
+def _pymoo_fronts(
+    result: PymooResult, job: ProblemJob
+) -> tuple[dict[str, np.ndarray], int]:
+    # minimize() runs a deep copy of the algorithm, so the evaluator that
+    # recorded the run is the copy's.
+    evaluator = result.algorithm.evaluator
+    n_evaluations = int(evaluator.n_eval)
+    evaluated = np.concatenate(evaluator.values)
+    if len(evaluated) != n_evaluations:
+        raise RuntimeError(
+            f"{job.label}: recorded {len(evaluated)} objective vectors, but pymoo "
+            f"counted {n_evaluations} evaluations"
+        )
+    fronts = {
+        job.algorithm: np.asarray(result.pop.get("F"), dtype=float),
+        f"{job.algorithm}_archive": evaluated[moopt.pareto_mask(evaluated)],
+    }
+    return fronts, n_evaluations
