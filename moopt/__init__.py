@@ -12,6 +12,8 @@ from moopt._objectives import Constraint
 from moopt._optimize import optimize
 from moopt._sorting import crowding_distance, nondominated_rank, pareto_mask
 from moopt._space import Categorical, Float, Int
+from moopt._storage import StudyLockedError
+from moopt._study import load_study
 from moopt._trial import Result, Trial
 from moopt.plotting import plot_pareto_front
 
@@ -24,11 +26,13 @@ __all__ = [
     "Float",
     "Int",
     "Result",
+    "StudyLockedError",
     "Trial",
     "crowding_distance",
     "hypervolume",
     "igd",
     "igd_plus",
+    "load_study",
     "nondominated_rank",
     "optimize",
     "pareto_mask",

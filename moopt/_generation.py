@@ -10,8 +10,8 @@ import numpy as np
 from moopt._space import Space
 from moopt._trial import Trial
 
-RUNNING, COMPLETE, FAILED = 0, 1, 2
-STATE_NAMES = ("running", "complete", "failed")
+RUNNING, COMPLETE, FAILED, CANCELLED = 0, 1, 2, 3
+STATE_NAMES = ("running", "complete", "failed", "cancelled")
 RUNNING_NAME = STATE_NAMES[RUNNING]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import logging
+import os
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -12,6 +13,7 @@ import numpy as np
 
 from moopt._duplicates import SeenGenomes
 from moopt._generation import (
+    CANCELLED,
     COMPLETE,
     FAILED,
     RUNNING,
@@ -26,8 +28,10 @@ from moopt._objectives import (
     check_objectives,
     read_outputs,
 )
-from moopt._sorting import nondominated_mask, survival_order
+from moopt._sorting import pareto_set_indices, survival_order
 from moopt._space import Dimension, Space
+from moopt._storage import Storage, TrialRow
+from moopt._study import study_config, trial_row
 from moopt._trial import Result, Trial
 from moopt._validation import (
     check_directions,
@@ -68,7 +72,15 @@ class NSGA2:
         Rounds of redrawing offspring that repeat an evaluated configuration;
         a duplicate left after them is evaluated anyway.
     seed : int, optional
-        Seed of the random generator; ``None`` draws one from the OS.
+        Seed of the random generator; ``None`` draws one from the OS, or
+        takes the stored one when resuming a study.
+    storage : str or PathLike, optional
+        SQLite file that keeps the study. Each trial is committed as it
+        finishes. When the study exists, the optimizer resumes it: stored
+        results are replayed without evaluation, and the first ``ask()``
+        returns the trials that had not finished. Call ``close()`` when done.
+    study_name : str, default "default"
+        Name of the study within ``storage``.
 
     Notes
     -----
@@ -91,6 +103,8 @@ class NSGA2:
         mutation_eta: float = 20.0,
         max_redraws: int = 20,
         seed: int | None = None,
+        storage: str | os.PathLike[str] | None = None,
+        study_name: str = "default",
     ) -> None:
         self._space = Space(space)
         self.objective_names, self.directions = check_objectives(objectives)
@@ -117,6 +131,11 @@ class NSGA2:
             for genome, params in zip(self._initial, initial_params, strict=True)
         ]
         self.seed = check_seed(seed)
+        self._storage: Storage | None = None
+        self._replaying = False
+        self._unclaimed: list[int] = []
+        if storage is not None:
+            self._open_storage(storage, study_name, seed)
         self._rng = np.random.default_rng(self.seed)
 
         self._generations: list[Generation] = []
@@ -129,6 +148,8 @@ class NSGA2:
         self._population_violations = np.zeros(0)
         self._ranks = np.zeros(0, dtype=np.int64)
         self._crowding = np.zeros(0)
+        if self._storage is not None:
+            self._replay()
 
     # ----------------------------------------------------------------- ask
     @property
@@ -153,6 +174,10 @@ class NSGA2:
             When trials of the previous generation are still running, or when
             every trial of the first generation failed.
         """
+        if self._unclaimed:
+            generation = self._generations[-1]
+            rows, self._unclaimed = self._unclaimed, []
+            return [self._trial(generation, row) for row in rows]
         generation = self._ask_genomes()
         return [self._trial(generation, i) for i in range(len(generation))]
 
@@ -186,6 +211,7 @@ class NSGA2:
         self._starts.append(generation.first_number)
         self._generations.append(generation)
         self._pending = len(genomes)
+        self._save(generation, range(len(generation)))
         return generation
 
     def _unique_genomes(self) -> np.ndarray:
@@ -291,6 +317,7 @@ class NSGA2:
             )
         generation.trials[row] = None
         self._pending -= 1
+        self._save(generation, [row])
         if self._pending == 0:
             self._survive(generation)
         return self._trial(generation, row)
@@ -349,13 +376,14 @@ class NSGA2:
                     generation.index,
                 )
         self._pending = 0
+        generation.trials = [None] * n
+        self._save(generation, range(n))
         self._survive(generation)
 
     def _truncate(self, n_keep: int) -> None:
         """Drop the untold trials after the first ``n_keep`` of the last generation.
 
-        Used when a budget, a timeout or an interrupt ends a run within a
-        generation.
+        Used when a budget or a timeout ends a run within a generation.
         """
         generation = self._generations[-1]
         if n_keep == len(generation):
@@ -364,23 +392,54 @@ class NSGA2:
             raise RuntimeError(
                 "only untold trials at the end of a generation can be dropped"
             )
+        self._keep_first(generation, n_keep)
+        if n_keep > 0:
+            self._survive(generation)
+
+    def _keep_first(self, generation: Generation, n_keep: int) -> None:
         generation.keep_first(n_keep)
-        self._pending = 0
+        self._pending = int((generation.states == RUNNING).sum())
+        if self._storage is not None and not self._replaying:
+            self._storage.delete_trials_from(generation.first_number + n_keep)
         if n_keep == 0:
             self._generations.pop()
             self._starts.pop()
-        else:
-            self._survive(generation)
 
-    def _drop_running(self) -> None:
-        """Drop the running trials of the last generation, after an interrupt.
+    def _cancel(self, rows: Sequence[int]) -> None:
+        """Mark ``rows`` of the last generation cancelled after an interrupt.
 
-        The trials told so far must be a prefix of the generation, as they
-        are in ``optimize``.
+        Running trials after the last started one are dropped, because they
+        never started. The generation gets no survival, so a resumed study
+        runs its cancelled and dropped trials as if nothing had happened.
         """
-        if self._pending and self._generations:
-            states = self._generations[-1].states
-            self._truncate(int(np.argmax(states == RUNNING)))
+        if not self._generations or not self._pending:
+            return
+        generation = self._generations[-1]
+        for row in rows:
+            generation.states[row] = CANCELLED
+            generation.trials[row] = None
+        self._save(generation, rows)
+        started = np.flatnonzero(generation.states != RUNNING)
+        self._keep_first(generation, int(started[-1]) + 1 if len(started) else 0)
+        self._pending = 0
+        self._unclaimed = []
+
+    def _close_generation(self) -> None:
+        """End the last generation after a budget or timeout stopped it early.
+
+        Untold trials at its end are dropped and survival runs on the rest.
+        Untold trials followed by told ones, possible in a resumed generation,
+        are cancelled instead.
+        """
+        if not self._pending:
+            return
+        generation = self._generations[-1]
+        running = generation.states == RUNNING
+        first_untold = int(np.argmax(running))
+        if running[first_untold:].all():
+            self._truncate(first_untold)
+        else:
+            self._cancel(np.flatnonzero(running).tolist())
 
     def _survive(self, generation: Generation) -> None:
         done = generation.states == COMPLETE
@@ -402,6 +461,12 @@ class NSGA2:
         self._population_violations = violations[keep]
         self._ranks = ranks[keep]
         self._crowding = crowding[keep]
+        if self._storage is not None:
+            self._storage.save_generation(
+                generation.index,
+                self._population.tolist(),
+                self._rng.bit_generator.state,
+            )
 
     # -------------------------------------------------------------- result
     def result(self) -> Result:
@@ -432,16 +497,8 @@ class NSGA2:
 
     def _pareto_numbers(self, states: np.ndarray) -> tuple[np.ndarray, bool]:
         complete = np.flatnonzero(states == COMPLETE)
-        _, violations = self._columns(complete)
-        feasible = violations <= 0.0
-        if feasible.any():
-            candidates = complete[feasible]
-        elif len(complete):
-            candidates = complete[violations == violations.min()]
-        else:
-            return complete, False
-        front = nondominated_mask(self._columns(candidates)[0])
-        return candidates[front], bool(feasible.any())
+        indices, feasible = pareto_set_indices(*self._columns(complete))
+        return complete[indices], feasible
 
     def _columns(self, numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the minimized objective rows and violations of trial numbers."""
@@ -475,6 +532,108 @@ class NSGA2:
 
     def _trial(self, generation: Generation, row: int) -> Trial:
         return generation.trial(row, self._space)
+
+    # ------------------------------------------------------------- storage
+    def close(self) -> None:
+        """Release the study's run lock and close its file, if there is one."""
+        if self._storage is not None:
+            self._storage.close()
+            self._storage = None
+
+    def __enter__(self) -> NSGA2:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _open_storage(
+        self, path: str | os.PathLike[str], study_name: str, seed: int | None
+    ) -> None:
+        config = study_config(
+            self._space,
+            self.objective_names,
+            self.directions,
+            self._constraints,
+            self.population_size,
+            self.seed,
+        )
+        storage = Storage(path, study_name, config=config)
+        stored_seed = storage.config["seed"]
+        try:
+            if seed is not None and seed != stored_seed:
+                raise ValueError(
+                    f"study {study_name!r} was created with seed={stored_seed}, got "
+                    f"seed={seed}; pass seed={stored_seed} or None to resume it"
+                )
+            storage.acquire()
+        except BaseException:
+            storage.close()
+            raise
+        self.seed = stored_seed
+        self._storage = storage
+
+    def _replay(self) -> None:
+        """Rebuild the run from stored trials, evaluating nothing.
+
+        Asking and telling the stored results in order repeats every random
+        draw of the original run, so the state afterwards is the state the run
+        had, and the run goes on as if it had never stopped.
+        """
+        assert self._storage is not None
+        stored = {row.number: row for row in self._storage.load_trials()}
+        closed = self._storage.load_generations()
+        self._replaying = True
+        try:
+            while stored and max(stored) >= self.n_trials:
+                generation = self._ask_genomes()
+                if not self._replay_generation(generation, stored, closed):
+                    break
+        finally:
+            self._replaying = False
+        if self._pending:
+            generation = self._generations[-1]
+            self._unclaimed = np.flatnonzero(generation.states == RUNNING).tolist()
+            self._save(generation, self._unclaimed)
+
+    def _replay_generation(
+        self, generation: Generation, stored: dict[int, TrialRow], closed: dict
+    ) -> bool:
+        """Tell one generation its stored results; return whether it was closed."""
+        finished = []
+        for row in range(len(generation)):
+            number = generation.first_number + row
+            if number not in stored:
+                continue
+            if stored[number].genome != generation.genomes[row].tolist():
+                raise ValueError(
+                    f"stored trial {number} does not match what this optimizer "
+                    "proposes; the study was made by another moopt version or with "
+                    "other operator settings"
+                )
+            if stored[number].state in ("complete", "failed"):
+                finished.append(row)
+        for row in finished:
+            entry = stored[generation.first_number + row]
+            trial = self._trial(generation, row)
+            if entry.state == "complete":
+                self.tell(trial, entry.outputs, duration=entry.duration)
+            else:
+                self.tell(trial, error=entry.error or "", duration=entry.duration)
+        if generation.index in closed:
+            self._truncate(len(finished))
+            return True
+        return False
+
+    def _save(self, generation: Generation, rows: Sequence[int] | range) -> None:
+        """Commit the given trials of a generation to the study, if stored."""
+        if self._storage is None or self._replaying:
+            return
+        self._storage.save_trials(
+            trial_row(
+                self._trial(generation, row), generation.genomes[row], self._space
+            )
+            for row in rows
+        )
 
     def _first_error(self) -> str | None:
         for generation in self._generations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 from pymoo.core.problem import Problem
 
+from moopt._generation import RUNNING, Generation
 from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
 from moopt._space import Dimension, Float
@@ -35,6 +37,8 @@ def optimize(
     initial_params: Sequence[Mapping[str, Any]] = (),
     seed: int | None = None,
     callbacks: Sequence[Callback] = (),
+    storage: str | os.PathLike[str] | None = None,
+    study_name: str = "default",
 ) -> Result:
     """Find the Pareto set of ``objective`` with NSGA-II.
 
@@ -65,6 +69,13 @@ def optimize(
     callbacks : sequence of callable
         Each is called with the ``Result`` so far after every generation; a
         truthy return value stops the run.
+    storage : str or PathLike, optional
+        SQLite file that keeps the study, each trial committed as it
+        finishes. Calling ``optimize`` again with the same storage and
+        ``study_name`` resumes the study: budgets count the whole study, no
+        finished trial runs again, and a deterministic objective ends with the
+        trials of an uninterrupted run.
+    study_name : str, default "default"
 
     Returns
     -------
@@ -76,25 +87,25 @@ def optimize(
     space, objectives, constraints, evaluate = _resolve_objective(
         objective, space, objectives, constraints
     )
-    optimizer = NSGA2(
+    deadline = math.inf if timeout is None else time.monotonic() + timeout
+    with NSGA2(
         space,
         objectives,
         population_size=population_size,
         constraints=constraints,
         initial_params=initial_params,
         seed=seed,
-    )
-    deadline = math.inf if timeout is None else time.monotonic() + timeout
-    try:
-        _run(optimizer, objective, evaluate, budget, deadline, callbacks)
-    except KeyboardInterrupt:
-        optimizer._drop_running()
-        _logger.warning(
-            "interrupted: returning the %d finished trials; the running ones are "
-            "dropped",
-            optimizer.n_trials,
-        )
-    result = optimizer.result()
+        storage=storage,
+        study_name=study_name,
+    ) as optimizer:
+        try:
+            _run(optimizer, objective, evaluate, budget, deadline, callbacks)
+        except KeyboardInterrupt:
+            _logger.warning(
+                "interrupted: returning the finished trials; the running ones are "
+                "marked cancelled and run again when the study resumes"
+            )
+        result = optimizer.result()
     _logger.info(
         "finished after %d trials (%d failed) in %d generations; %d trials on the "
         "Pareto front",
@@ -115,12 +126,14 @@ def _run(
     callbacks: tuple[Callback, ...],
 ) -> None:
     """Run generations until the budget, the deadline or a callback stops."""
-    while optimizer.n_trials < budget and time.monotonic() < deadline:
-        remaining = budget - optimizer.n_trials
+    while (
+        optimizer._pending or optimizer.n_trials < budget
+    ) and time.monotonic() < deadline:
+        generation = _next_generation(optimizer, budget)
         if evaluate is None:
-            _run_generation(optimizer, objective, remaining, deadline)
+            _run_generation(optimizer, generation, objective, deadline)
         else:
-            _run_vectorized_generation(optimizer, evaluate, remaining)
+            _run_vectorized_generation(optimizer, generation, evaluate)
         if len(optimizer._population) == 0 and optimizer.generation == 1:
             raise RuntimeError(
                 f"every one of the {optimizer.n_trials} trials of the first generation "
@@ -163,47 +176,75 @@ def _resolve_objective(
     return space, objectives, constraints, None
 
 
+def _next_generation(optimizer: NSGA2, budget: int) -> Generation:
+    """Return the generation to evaluate: a resumed one, or a new one.
+
+    A resumed generation keeps only its trials numbered below ``budget``.
+    """
+    if not optimizer._pending:
+        return optimizer._ask_genomes(limit=budget - optimizer.n_trials)
+    generation = optimizer._generations[-1]
+    optimizer._unclaimed = []
+    n_keep = min(len(generation), budget - generation.first_number)
+    if n_keep < len(generation) and (generation.states[n_keep:] == RUNNING).all():
+        optimizer._keep_first(generation, n_keep)
+    return generation
+
+
 def _run_generation(
-    optimizer: NSGA2, objective: Callable, remaining: int, deadline: float
+    optimizer: NSGA2, generation: Generation, objective: Callable, deadline: float
 ) -> None:
-    generation = optimizer._ask_genomes(limit=remaining)
+    """Evaluate the running trials of a generation one at a time."""
     n_told = 0
-    for row in range(len(generation)):
+    for row in np.flatnonzero(generation.states == RUNNING).tolist():
         if n_told and time.monotonic() >= deadline:
             break
         trial = optimizer._trial(generation, row)
         start = time.perf_counter()
         try:
             outputs = objective(dict(trial.params))
+        except KeyboardInterrupt:
+            optimizer._cancel([row])
+            raise
         except Exception as exc:
             optimizer.tell(trial, error=exc, duration=time.perf_counter() - start)
         else:
             optimizer.tell(trial, outputs, duration=time.perf_counter() - start)
         n_told += 1
-    optimizer._truncate(n_told)
+    optimizer._close_generation()
 
 
 def _run_vectorized_generation(
-    optimizer: NSGA2, evaluate: Callable, remaining: int
+    optimizer: NSGA2, generation: Generation, evaluate: Callable
 ) -> None:
-    generation = optimizer._ask_genomes(limit=remaining)
-    n = len(generation)
-    values = optimizer._space.decode_floats(generation.genomes)
+    """Evaluate the running trials of a generation in one call of ``evaluate``."""
+    rows = np.flatnonzero(generation.states == RUNNING)
+    values = optimizer._space.decode_floats(generation.genomes[rows])
     start = time.perf_counter()
     try:
         outputs, names = evaluate(values)
+    except KeyboardInterrupt:
+        optimizer._cancel(rows.tolist())
+        raise
     except Exception as exc:
-        duration = (time.perf_counter() - start) / n
-        optimizer._tell_arrays(
-            generation,
-            np.zeros((n, 0)),
-            [],
-            duration,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        outputs, names = None, f"{type(exc).__name__}: {exc}"
+    duration = (time.perf_counter() - start) / len(rows)
+    if len(rows) == len(generation):
+        if outputs is None:
+            optimizer._tell_arrays(
+                generation, np.zeros((len(rows), 0)), [], duration, error=names
+            )
+        else:
+            optimizer._tell_arrays(generation, outputs, names, duration)
         return
-    duration = (time.perf_counter() - start) / n
-    optimizer._tell_arrays(generation, outputs, names, duration)
+    # A resumed generation: some trials were told from storage already.
+    for index, row in enumerate(rows.tolist()):
+        trial = optimizer._trial(generation, row)
+        if outputs is None:
+            optimizer.tell(trial, error=names, duration=duration)
+        else:
+            values_row = dict(zip(names, outputs[index].tolist(), strict=True))
+            optimizer.tell(trial, values_row, duration=duration)
 
 
 def _adapt_problem(

@@ -64,6 +64,25 @@ def pareto_mask(
     return nondominated_mask(array * signs)
 
 
+def pareto_set_indices(
+    minimized: np.ndarray, violations: np.ndarray
+) -> tuple[np.ndarray, bool]:
+    """Return (indices of the Pareto set, whether any point is feasible).
+
+    The Pareto set is the non-dominated feasible points; with no feasible
+    point, the non-dominated points among those of the smallest violation.
+    """
+    feasible = violations <= 0.0
+    if feasible.any():
+        candidates = np.flatnonzero(feasible)
+    elif len(violations):
+        candidates = np.flatnonzero(violations == violations.min())
+    else:
+        return np.zeros(0, dtype=np.intp), False
+    front = nondominated_mask(minimized[candidates])
+    return candidates[front], bool(feasible.any())
+
+
 def nondominated_mask(minimized: np.ndarray) -> np.ndarray:
     """Return the mask of non-dominated rows of an all-minimize array."""
     if len(minimized) == 0:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-TrialState = Literal["running", "complete", "failed"]
+TrialState = Literal["running", "complete", "failed", "cancelled"]
 
 
 @dataclass(frozen=True, eq=True)
@@ -25,7 +25,9 @@ class Trial:
     values : dict or None
         Every output the objective returned, objectives and extras alike, in
         user units. None while running and when the trial failed.
-    state : {"running", "complete", "failed"}
+    state : {"running", "complete", "failed", "cancelled"}
+        "cancelled" marks a trial that was running when the run was
+        interrupted; resuming a stored study runs it again.
     error : str or None
         Why the trial failed: the exception, or the invalid or missing output.
     violation : float

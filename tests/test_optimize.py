@@ -731,9 +731,10 @@ def test_keyboard_interrupt_returns_finished_trials():
         seed=0,
     )
 
-    assert len(result.trials) == 14
-    assert all(trial.state == "complete" for trial in result.trials)
-    assert [trial.number for trial in result.trials] == list(range(14))
+    assert len(result.trials) == 15
+    assert all(trial.state == "complete" for trial in result.trials[:14])
+    assert result.trials[14].state == "cancelled"
+    assert [trial.number for trial in result.trials] == list(range(15))
     assert len(result.population) == 10
     assert result.pareto_set
 

@@ -1,0 +1,191 @@
+"""Translating between a run's objects and stored studies, and ``load_study``."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from moopt._objectives import Constraint
+from moopt._sorting import pareto_set_indices
+from moopt._space import Categorical, Float, Int, Space
+from moopt._storage import Storage, TrialRow, describe
+from moopt._trial import Result, Trial
+
+
+def study_config(
+    space: Space,
+    objective_names: Sequence[str],
+    directions: Sequence[str],
+    constraints: Sequence[Constraint],
+    population_size: int,
+    seed: int,
+) -> dict[str, Any]:
+    """Return the JSON-ready configuration stored with a study."""
+    return {
+        "space": {
+            name: _dimension_config(dimension)
+            for name, dimension in space.dimensions.items()
+        },
+        "objectives": dict(zip(objective_names, directions, strict=True)),
+        "constraints": [
+            {
+                "name": c.name,
+                "operator": c.operator,
+                "bound": c.bound,
+                "tolerance": c.tolerance,
+            }
+            for c in constraints
+        ],
+        "population_size": population_size,
+        "mode": "generational",
+        "seed": seed,
+    }
+
+
+def _dimension_config(dimension: Float | Int | Categorical) -> dict[str, Any]:
+    if isinstance(dimension, Float):
+        return {
+            "type": "float",
+            "low": dimension.low,
+            "high": dimension.high,
+            "log": dimension.log,
+        }
+    if isinstance(dimension, Int):
+        return {
+            "type": "int",
+            "low": dimension.low,
+            "high": dimension.high,
+            "step": dimension.step,
+            "log": dimension.log,
+        }
+    return {
+        "type": "categorical",
+        "choices": [_choice_config(c) for c in dimension.choices],
+    }
+
+
+def _choice_config(choice: Any) -> Any:
+    """Return a choice as JSON: itself when JSON can carry it, else a description.
+
+    Stored studies keep categorical values by index, so a choice that JSON
+    cannot carry is only described, to compare spaces and to print it.
+    """
+    if choice is None or isinstance(choice, bool | int | float | str):
+        return choice
+    if isinstance(choice, list | tuple) and all(
+        _choice_config(item) == item for item in choice
+    ):
+        return list(choice)
+    return {"__repr__": describe(choice)}
+
+
+def space_from_config(config: dict[str, Any]) -> Space:
+    """Rebuild a study's space; choices JSON cannot carry come back as text."""
+    dimensions: dict[str, Float | Int | Categorical] = {}
+    for name, spec in config["space"].items():
+        if spec["type"] == "float":
+            dimensions[name] = Float(spec["low"], spec["high"], log=spec["log"])
+        elif spec["type"] == "int":
+            dimensions[name] = Int(
+                spec["low"], spec["high"], step=spec["step"], log=spec["log"]
+            )
+        else:
+            choices = [
+                choice["__repr__"] if isinstance(choice, dict) else choice
+                for choice in spec["choices"]
+            ]
+            dimensions[name] = Categorical(choices)
+    return Space(dimensions)
+
+
+def trial_row(trial: Trial, genome: np.ndarray, space: Space) -> TrialRow:
+    """Return the stored form of a trial, categorical params by index."""
+    params = {
+        name: round(gene) if isinstance(dimension, Categorical) else trial.params[name]
+        for gene, (name, dimension) in zip(
+            genome.tolist(), space.dimensions.items(), strict=True
+        )
+    }
+    return TrialRow(
+        number=trial.number,
+        generation=trial.generation,
+        state=trial.state,
+        genome=genome.tolist(),
+        params=params,
+        outputs=trial.values,
+        error=trial.error,
+        violation=trial.violation,
+        duration=trial.duration,
+    )
+
+
+def load_study(storage: str | os.PathLike[str], study_name: str) -> Result:
+    """Return the ``Result`` of a stored study without running anything.
+
+    Works while another process is still running the study: the result is a
+    snapshot of what was committed. Categorical params whose choices JSON
+    cannot carry come back as their text description.
+    """
+    store = Storage(storage, study_name)
+    try:
+        rows = store.load_trials()
+        generations = store.load_generations()
+        config = store.config
+    finally:
+        store.close()
+    space = space_from_config(config)
+    names = tuple(config["objectives"])
+    directions = tuple(config["objectives"].values())
+    signs = np.array([1.0 if d == "minimize" else -1.0 for d in directions])
+    trials = tuple(_row_trial(row, space) for row in rows)
+    by_number = {trial.number: trial for trial in trials}
+    population = ()
+    if generations:
+        members, _ = generations[max(generations)]
+        population = tuple(by_number[n] for n in members if n in by_number)
+    pareto_set, feasible = _pareto_set(trials, names, signs)
+    return Result(
+        trials=trials,
+        population=population,
+        pareto_set=pareto_set,
+        pareto_front=np.array(
+            [[t.values[n] for n in names] for t in pareto_set], dtype=np.float64
+        ).reshape(-1, len(names)),
+        objective_names=names,
+        directions=directions,
+        n_failed=sum(t.state == "failed" for t in trials),
+        seed=config["seed"],
+        feasible=feasible,
+    )
+
+
+def _row_trial(row: TrialRow, space: Space) -> Trial:
+    params = dict(row.params)
+    for name, dimension in space.dimensions.items():
+        if isinstance(dimension, Categorical):
+            params[name] = dimension.choices[params[name]]
+    return Trial(
+        number=row.number,
+        generation=row.generation,
+        params=params,
+        values=row.outputs if row.state == "complete" else None,
+        state=row.state,  # type: ignore[arg-type]
+        error=row.error,
+        violation=row.violation,
+        duration=row.duration,
+    )
+
+
+def _pareto_set(
+    trials: tuple[Trial, ...], names: tuple[str, ...], signs: np.ndarray
+) -> tuple[tuple[Trial, ...], bool]:
+    complete = [t for t in trials if t.state == "complete"]
+    minimized = np.array(
+        [[t.values[n] for n in names] for t in complete], dtype=np.float64
+    ).reshape(-1, len(names))
+    violations = np.array([t.violation for t in complete], dtype=np.float64)
+    indices, feasible = pareto_set_indices(minimized * signs, violations)
+    return tuple(complete[i] for i in indices), feasible
