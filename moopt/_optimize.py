@@ -7,14 +7,18 @@ import math
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 from pymoo.core.problem import Problem
 
-from moopt._generation import RUNNING, Generation
+from moopt._evaluation import WorkerPool
 from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
+from moopt._progress import ProgressBar
+from moopt._run import Run
 from moopt._space import Dimension, Float
 from moopt._trial import Result
 from moopt._validation import check_positive_int, is_real
@@ -39,6 +43,10 @@ def optimize(
     callbacks: Sequence[Callback] = (),
     storage: str | os.PathLike[str] | None = None,
     study_name: str = "default",
+    n_workers: int | None = None,
+    executor: Executor | None = None,
+    trial_timeout: float | None = None,
+    progress: bool = False,
 ) -> Result:
     """Find the Pareto set of ``objective`` with NSGA-II.
 
@@ -76,6 +84,22 @@ def optimize(
         finished trial runs again, and a deterministic objective ends with the
         trials of an uninterrupted run.
     study_name : str, default "default"
+    n_workers : int, optional
+        Evaluate up to this many trials at once in local worker processes.
+        The objective is sent to them with cloudpickle, so closures and
+        functions defined in a notebook work. Each worker limits BLAS and
+        OpenMP to one thread.
+    executor : concurrent.futures.Executor, optional
+        Evaluate trials on this executor instead, for example a Dask
+        ``Client(...).get_executor(pure=False)``. With either option, a
+        deterministic objective gives the same trials as a serial run.
+    trial_timeout : float, optional
+        Seconds after which a running trial fails with a timeout error. A
+        local worker that hangs is replaced; a task on a user's executor is
+        abandoned.
+    progress : bool, default False
+        Show a progress bar (needs tqdm) with trials done, failures and the
+        size of the Pareto front.
 
     Returns
     -------
@@ -88,18 +112,43 @@ def optimize(
         objective, space, objectives, constraints
     )
     deadline = math.inf if timeout is None else time.monotonic() + timeout
-    with NSGA2(
-        space,
-        objectives,
-        population_size=population_size,
-        constraints=constraints,
-        initial_params=initial_params,
-        seed=seed,
-        storage=storage,
-        study_name=study_name,
-    ) as optimizer:
+    if evaluate is not None and (n_workers, executor, trial_timeout) != (None,) * 3:
+        raise ValueError(
+            "n_workers, executor and trial_timeout apply to callable objectives; a "
+            "pymoo Problem evaluates a whole generation per call"
+        )
+    pool = None
+    if evaluate is None:
+        pool = WorkerPool(
+            objective,
+            n_workers=n_workers,
+            executor=executor,
+            trial_timeout=trial_timeout,
+        )
+    with (
+        ExitStack() as cleanup,
+        NSGA2(
+            space,
+            objectives,
+            population_size=population_size,
+            constraints=constraints,
+            initial_params=initial_params,
+            seed=seed,
+            storage=storage,
+            study_name=study_name,
+        ) as optimizer,
+    ):
+        if pool is not None:
+            cleanup.enter_context(pool)
+        bar = None
+        if progress:
+            bar = ProgressBar(
+                total=budget, done=optimizer.n_trials - optimizer._pending
+            )
+            cleanup.callback(bar.close)
+        run = Run(optimizer, budget, deadline, callbacks, pool, evaluate, bar)
         try:
-            _run(optimizer, objective, evaluate, budget, deadline, callbacks)
+            run.execute()
         except KeyboardInterrupt:
             _logger.warning(
                 "interrupted: returning the finished trials; the running ones are "
@@ -115,34 +164,6 @@ def optimize(
         len(result.pareto_set),
     )
     return result
-
-
-def _run(
-    optimizer: NSGA2,
-    objective: Callable,
-    evaluate: Callable | None,
-    budget: int,
-    deadline: float,
-    callbacks: tuple[Callback, ...],
-) -> None:
-    """Run generations until the budget, the deadline or a callback stops."""
-    while (
-        optimizer._pending or optimizer.n_trials < budget
-    ) and time.monotonic() < deadline:
-        generation = _next_generation(optimizer, budget)
-        if evaluate is None:
-            _run_generation(optimizer, generation, objective, deadline)
-        else:
-            _run_vectorized_generation(optimizer, generation, evaluate)
-        if len(optimizer._population) == 0 and optimizer.generation == 1:
-            raise RuntimeError(
-                f"every one of the {optimizer.n_trials} trials of the first generation "
-                f"failed; first error: {optimizer._first_error()}"
-            )
-        if callbacks:
-            snapshot = optimizer.result()
-            if any([bool(callback(snapshot)) for callback in callbacks]):
-                return
 
 
 def _resolve_objective(
@@ -174,77 +195,6 @@ def _resolve_objective(
             "objectives dict for a callable objective"
         )
     return space, objectives, constraints, None
-
-
-def _next_generation(optimizer: NSGA2, budget: int) -> Generation:
-    """Return the generation to evaluate: a resumed one, or a new one.
-
-    A resumed generation keeps only its trials numbered below ``budget``.
-    """
-    if not optimizer._pending:
-        return optimizer._ask_genomes(limit=budget - optimizer.n_trials)
-    generation = optimizer._generations[-1]
-    optimizer._unclaimed = []
-    n_keep = min(len(generation), budget - generation.first_number)
-    if n_keep < len(generation) and (generation.states[n_keep:] == RUNNING).all():
-        optimizer._keep_first(generation, n_keep)
-    return generation
-
-
-def _run_generation(
-    optimizer: NSGA2, generation: Generation, objective: Callable, deadline: float
-) -> None:
-    """Evaluate the running trials of a generation one at a time."""
-    n_told = 0
-    for row in np.flatnonzero(generation.states == RUNNING).tolist():
-        if n_told and time.monotonic() >= deadline:
-            break
-        trial = optimizer._trial(generation, row)
-        start = time.perf_counter()
-        try:
-            outputs = objective(dict(trial.params))
-        except KeyboardInterrupt:
-            optimizer._cancel([row])
-            raise
-        except Exception as exc:
-            optimizer.tell(trial, error=exc, duration=time.perf_counter() - start)
-        else:
-            optimizer.tell(trial, outputs, duration=time.perf_counter() - start)
-        n_told += 1
-    optimizer._close_generation()
-
-
-def _run_vectorized_generation(
-    optimizer: NSGA2, generation: Generation, evaluate: Callable
-) -> None:
-    """Evaluate the running trials of a generation in one call of ``evaluate``."""
-    rows = np.flatnonzero(generation.states == RUNNING)
-    values = optimizer._space.decode_floats(generation.genomes[rows])
-    start = time.perf_counter()
-    try:
-        outputs, names = evaluate(values)
-    except KeyboardInterrupt:
-        optimizer._cancel(rows.tolist())
-        raise
-    except Exception as exc:
-        outputs, names = None, f"{type(exc).__name__}: {exc}"
-    duration = (time.perf_counter() - start) / len(rows)
-    if len(rows) == len(generation):
-        if outputs is None:
-            optimizer._tell_arrays(
-                generation, np.zeros((len(rows), 0)), [], duration, error=names
-            )
-        else:
-            optimizer._tell_arrays(generation, outputs, names, duration)
-        return
-    # A resumed generation: some trials were told from storage already.
-    for index, row in enumerate(rows.tolist()):
-        trial = optimizer._trial(generation, row)
-        if outputs is None:
-            optimizer.tell(trial, error=names, duration=duration)
-        else:
-            values_row = dict(zip(names, outputs[index].tolist(), strict=True))
-            optimizer.tell(trial, values_row, duration=duration)
 
 
 def _adapt_problem(
