@@ -52,12 +52,13 @@ class Constraint:
 
     def violation(self, values: np.ndarray) -> np.ndarray:
         """Return the violation of each output value (0 where satisfied)."""
-        if self.operator == "<=":
-            excess = values - self.bound
-        elif self.operator == ">=":
-            excess = self.bound - values
-        else:
-            excess = np.abs(values - self.bound)
+        with np.errstate(over="ignore"):  # a gap beyond the float range is inf
+            if self.operator == "<=":
+                excess = values - self.bound
+            elif self.operator == ">=":
+                excess = self.bound - values
+            else:
+                excess = np.abs(values - self.bound)
         return np.where(excess > self.tolerance, excess, 0.0)
 
 

@@ -297,10 +297,13 @@ def _decode_row(record: tuple) -> tuple:
 
 def study_names(path: str | os.PathLike[str]) -> list[str]:
     """Return the names of the studies stored in a moopt SQLite file."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"no study file at {str(path)!r}")
     connection = _connect(Path(path))
     try:
         _check_file(connection, Path(path), create=False)
-        return [row[0] for row in connection.execute("SELECT name FROM studies")]
+        cursor = connection.execute("SELECT name FROM studies ORDER BY id")
+        return [row[0] for row in cursor]
     finally:
         connection.close()
 
