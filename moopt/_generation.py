@@ -27,6 +27,10 @@ class Generation:
     states: np.ndarray
     durations: np.ndarray
     asked_at: float
+    # Trials told before each trial was asked, and each trial's place in the
+    # order of tells (-1 until told); stored so a resumed run replays both.
+    asked_after: np.ndarray
+    told_order: np.ndarray
     # Outputs per trial. A generation recorded as one array keeps that array
     # and its column names instead, and builds dicts only when trials are built.
     outputs: list[dict[str, Any] | None]
@@ -50,6 +54,8 @@ class Generation:
     def keep_first(self, n_keep: int) -> None:
         """Drop every trial after the first ``n_keep``."""
         for name in (
+            "asked_after",
+            "told_order",
             "genomes",
             "minimized",
             "violations",

@@ -6,7 +6,7 @@ import bisect
 import logging
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from moopt._variation import Variation
 _logger = logging.getLogger("moopt")
 
 _NOT_GIVEN: Any = object()
+MODES = ("generational", "async")
 
 
 class NSGA2:
@@ -81,6 +82,12 @@ class NSGA2:
         returns the trials that had not finished. Call ``close()`` when done.
     study_name : str, default "default"
         Name of the study within ``storage``.
+    mode : {"generational", "async"}, default "generational"
+        "generational" asks a whole generation and selects survivors once all
+        of it is told. "async" is steady-state NSGA-II for workers of uneven
+        speed: ``ask()`` returns one trial, proposed from the current
+        population, and every tell runs survival at once. Its trials depend on
+        the order of tells, so parallel async runs are not reproducible.
 
     Notes
     -----
@@ -105,7 +112,11 @@ class NSGA2:
         seed: int | None = None,
         storage: str | os.PathLike[str] | None = None,
         study_name: str = "default",
+        mode: str = "generational",
     ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be 'generational' or 'async', got {mode!r}")
+        self.mode = mode
         self._space = Space(space)
         self.objective_names, self.directions = check_objectives(objectives)
         self._signs = check_directions(self.directions, len(self.directions))
@@ -142,6 +153,7 @@ class NSGA2:
         self._starts: list[int] = []
         self._seen = SeenGenomes()
         self._pending = 0
+        self._n_told = 0
         self._population = np.zeros(0, dtype=np.int64)
         self._population_genomes = np.zeros((0, len(self._space)))
         self._population_minimized = np.zeros((0, len(self._signs)))
@@ -175,9 +187,10 @@ class NSGA2:
             every trial of the first generation failed.
         """
         if self._unclaimed:
-            generation = self._generations[-1]
-            rows, self._unclaimed = self._unclaimed, []
-            return [self._trial(generation, row) for row in rows]
+            numbers, self._unclaimed = self._unclaimed, []
+            return [self._trial(*self._position(number)) for number in numbers]
+        if self.mode == "async":
+            return [self._trial(self._ask_one(), 0)]
         generation = self._ask_genomes()
         return [self._trial(generation, i) for i in range(len(generation))]
 
@@ -193,51 +206,73 @@ class NSGA2:
                 "every trial of the first generation failed, so there are no parents; "
                 f"first error: {self._first_error()}"
             )
-        genomes = self._unique_genomes()[:limit]
+        first = not self._generations
+        fixed = len(self._initial) if first else 0
+        propose = self._sample if first else self._offspring
+        genomes = np.concatenate(
+            [self._initial[:fixed], propose(self.population_size - fixed)]
+        )
+        genomes = self._unique(genomes, propose, fixed)[:limit]
+        given = list(self._initial_params) if first else []
+        return self._add_generation(len(self._generations), genomes, given)
+
+    def _ask_one(self) -> Generation:
+        """Propose one trial in async mode, as a generation of its own."""
+        number = self.n_trials
+        if number < len(self._initial):
+            genomes = self._initial[number : number + 1]
+            given = [self._initial_params[number]]
+        else:
+            random = number < self.population_size or len(self._population) == 0
+            propose = self._sample if random else self._offspring
+            genomes = self._unique(propose(1), propose, 0)
+            given = []
+        return self._add_generation(number // self.population_size, genomes, given)
+
+    def _add_generation(
+        self, index: int, genomes: np.ndarray, given: list[dict[str, Any]]
+    ) -> Generation:
+        n = len(genomes)
         generation = Generation(
-            index=len(self._generations),
+            index=index,
             first_number=self.n_trials,
             genomes=genomes,
-            minimized=np.full((len(genomes), len(self._signs)), np.nan),
-            violations=np.zeros(len(genomes)),
-            states=np.full(len(genomes), RUNNING, dtype=np.int8),
-            durations=np.zeros(len(genomes)),
+            minimized=np.full((n, len(self._signs)), np.nan),
+            violations=np.zeros(n),
+            states=np.full(n, RUNNING, dtype=np.int8),
+            durations=np.zeros(n),
             asked_at=time.perf_counter(),
-            outputs=[None] * len(genomes),
-            errors=[None] * len(genomes),
-            trials=[None] * len(genomes),
-            given_params=list(self._initial_params) if not self._generations else [],
+            asked_after=np.full(n, self._n_told),
+            told_order=np.full(n, -1),
+            outputs=[None] * n,
+            errors=[None] * n,
+            trials=[None] * n,
+            given_params=given,
         )
         self._starts.append(generation.first_number)
         self._generations.append(generation)
-        self._pending = len(genomes)
-        self._save(generation, range(len(generation)))
+        self._pending += n
+        self._save(generation, range(n))
         return generation
 
-    def _unique_genomes(self) -> np.ndarray:
-        """Propose one generation of genomes that repeat no earlier one.
+    def _unique(
+        self, genomes: np.ndarray, propose: Callable[[int], np.ndarray], fixed: int
+    ) -> np.ndarray:
+        """Return ``genomes`` with rows that repeat an earlier genome redrawn.
 
-        Initial params are kept as given. A proposal that repeats a genome
-        proposed before is redrawn up to ``max_redraws`` times; the first half
-        of the attempts draw fresh offspring, and the rest resample a growing
-        number of the repeat's genes uniformly, because a converged population
-        keeps proposing the same children.
+        The first ``fixed`` rows, initial params, are kept as given. A repeat
+        is redrawn up to ``max_redraws`` times: the first half of the attempts
+        call ``propose`` again, and the rest resample a growing number of the
+        repeat's genes uniformly, because a converged population keeps
+        proposing the same children.
         """
-        first = not self._generations
-        fixed = len(self._initial) if first else 0
-        if first:
-            genomes = np.concatenate(
-                [self._initial, self._propose(self.population_size - fixed)]
-            )
-        else:
-            genomes = self._propose(self.population_size)
         for attempt in range(self._max_redraws + 1):
             repeated = self._seen.repeated(genomes)
             repeated[:fixed] = False
             if not repeated.any() or attempt == self._max_redraws:
                 break
             if attempt < self._max_redraws // 2:
-                genomes[repeated] = self._propose(int(repeated.sum()))
+                genomes[repeated] = propose(int(repeated.sum()))
             else:
                 n_genes = attempt - self._max_redraws // 2 + 1
                 genomes[repeated] = self._variation.resample_genes(
@@ -254,10 +289,10 @@ class NSGA2:
         self._seen.add(genomes)
         return genomes
 
-    def _propose(self, n: int) -> np.ndarray:
-        """Return ``n`` random genomes at first, then offspring of the population."""
-        if not self._generations:
-            return self._space.sample(n, self._rng)
+    def _sample(self, n: int) -> np.ndarray:
+        return self._space.sample(n, self._rng)
+
+    def _offspring(self, n: int) -> np.ndarray:
         return self._variation.offspring(
             self._population_genomes, self._ranks, self._crowding, n, self._rng
         )
@@ -316,9 +351,11 @@ class NSGA2:
                 exc_info=error if isinstance(error, BaseException) else None,
             )
         generation.trials[row] = None
+        generation.told_order[row] = self._n_told
+        self._n_told += 1
         self._pending -= 1
         self._save(generation, [row])
-        if self._pending == 0:
+        if self.mode == "async" or self._pending == 0:
             self._survive(generation)
         return self._trial(generation, row)
 
@@ -376,6 +413,8 @@ class NSGA2:
                     generation.index,
                 )
         self._pending = 0
+        generation.told_order[:] = np.arange(self._n_told, self._n_told + n)
+        self._n_told += n
         generation.trials = [None] * n
         self._save(generation, range(n))
         self._survive(generation)
@@ -405,24 +444,29 @@ class NSGA2:
             self._generations.pop()
             self._starts.pop()
 
-    def _cancel(self, rows: Sequence[int]) -> None:
-        """Mark ``rows`` of the last generation cancelled after an interrupt.
+    def _cancel(self, numbers: Sequence[int]) -> None:
+        """Mark the trials ``numbers`` cancelled after an interrupt.
 
-        Running trials after the last started one are dropped, because they
-        never started. The generation gets no survival, so a resumed study
-        runs its cancelled and dropped trials as if nothing had happened.
+        In generational mode, running trials after the last started one are
+        dropped, because they never started, and the generation gets no
+        survival; so a resumed study runs its cancelled and dropped trials as
+        if nothing had happened.
         """
         if not self._generations or not self._pending:
             return
-        generation = self._generations[-1]
-        for row in rows:
+        for number in numbers:
+            generation, row = self._position(number)
             generation.states[row] = CANCELLED
             generation.trials[row] = None
-        self._save(generation, rows)
+            self._save(generation, [row])
+        self._unclaimed = []
+        if self.mode == "async":
+            self._pending -= len(numbers)
+            return
+        generation = self._generations[-1]
         started = np.flatnonzero(generation.states != RUNNING)
         self._keep_first(generation, int(started[-1]) + 1 if len(started) else 0)
         self._pending = 0
-        self._unclaimed = []
 
     def _close_generation(self) -> None:
         """End the last generation after a budget or timeout stopped it early.
@@ -439,7 +483,7 @@ class NSGA2:
         if running[first_untold:].all():
             self._truncate(first_untold)
         else:
-            self._cancel(np.flatnonzero(running).tolist())
+            self._cancel((generation.first_number + np.flatnonzero(running)).tolist())
 
     def _survive(self, generation: Generation) -> None:
         done = generation.states == COMPLETE
@@ -511,11 +555,9 @@ class NSGA2:
     def _locate(self, trial: Trial) -> tuple[Generation, int]:
         if not isinstance(trial, Trial):
             raise TypeError(f"tell expects a Trial from ask(), got {trial!r}")
-        index = bisect.bisect_right(self._starts, trial.number) - 1
-        if index < 0 or trial.number >= self.n_trials:
+        if not 0 <= trial.number < self.n_trials:
             raise ValueError(f"trial {trial.number} was not asked by this optimizer")
-        generation = self._generations[index]
-        row = trial.number - generation.first_number
+        generation, row = self._position(trial.number)
         asked = generation.trials[row]
         if asked is not None and asked.state == RUNNING_NAME and asked != trial:
             raise ValueError(
@@ -532,6 +574,11 @@ class NSGA2:
 
     def _trial(self, generation: Generation, row: int) -> Trial:
         return generation.trial(row, self._space)
+
+    def _position(self, number: int) -> tuple[Generation, int]:
+        """Return the generation of a trial number and its row there."""
+        generation = self._generations[bisect.bisect_right(self._starts, number) - 1]
+        return generation, number - generation.first_number
 
     # ------------------------------------------------------------- storage
     def close(self) -> None:
@@ -556,6 +603,7 @@ class NSGA2:
             self._constraints,
             self.population_size,
             self.seed,
+            self.mode,
         )
         storage = Storage(path, study_name, config=config)
         stored_seed = storage.config["seed"]
@@ -584,16 +632,48 @@ class NSGA2:
         closed = self._storage.load_generations()
         self._replaying = True
         try:
+            if self.mode == "async":
+                self._replay_async(stored)
             while stored and max(stored) >= self.n_trials:
                 generation = self._ask_genomes()
                 if not self._replay_generation(generation, stored, closed):
                     break
         finally:
             self._replaying = False
-        if self._pending:
-            generation = self._generations[-1]
-            self._unclaimed = np.flatnonzero(generation.states == RUNNING).tolist()
-            self._save(generation, self._unclaimed)
+        for generation in self._generations:
+            rows = np.flatnonzero(generation.states == RUNNING)
+            self._unclaimed += (generation.first_number + rows).tolist()
+            self._save(generation, rows.tolist())
+
+    def _replay_async(self, stored: dict[int, TrialRow]) -> None:
+        """Replay an async study: asks and tells in the order they happened."""
+        told = sorted(
+            (row for row in stored.values() if row.told_order is not None),
+            key=lambda row: row.told_order,  # type: ignore[arg-type, return-value]
+        )
+        n_replayed = 0
+        for number in range(max(stored) + 1 if stored else 0):
+            while n_replayed < stored[number].asked_after:
+                self._tell_stored(told[n_replayed])
+                n_replayed += 1
+            self._check_stored(self._ask_one(), 0, stored[number])
+        for entry in told[n_replayed:]:
+            self._tell_stored(entry)
+
+    def _tell_stored(self, entry: TrialRow) -> None:
+        trial = self._trial(*self._position(entry.number))
+        if entry.state == "complete":
+            self.tell(trial, entry.outputs, duration=entry.duration)
+        else:
+            self.tell(trial, error=entry.error or "", duration=entry.duration)
+
+    def _check_stored(self, generation: Generation, row: int, entry: TrialRow) -> None:
+        if entry.genome != generation.genomes[row].tolist():
+            raise ValueError(
+                f"stored trial {entry.number} does not match what this optimizer "
+                "proposes; the study was made by another moopt version or with "
+                "other operator settings"
+            )
 
     def _replay_generation(
         self, generation: Generation, stored: dict[int, TrialRow], closed: dict
@@ -604,21 +684,11 @@ class NSGA2:
             number = generation.first_number + row
             if number not in stored:
                 continue
-            if stored[number].genome != generation.genomes[row].tolist():
-                raise ValueError(
-                    f"stored trial {number} does not match what this optimizer "
-                    "proposes; the study was made by another moopt version or with "
-                    "other operator settings"
-                )
+            self._check_stored(generation, row, stored[number])
             if stored[number].state in ("complete", "failed"):
                 finished.append(row)
         for row in finished:
-            entry = stored[generation.first_number + row]
-            trial = self._trial(generation, row)
-            if entry.state == "complete":
-                self.tell(trial, entry.outputs, duration=entry.duration)
-            else:
-                self.tell(trial, error=entry.error or "", duration=entry.duration)
+            self._tell_stored(stored[generation.first_number + row])
         if generation.index in closed:
             self._truncate(len(finished))
             return True
@@ -630,7 +700,11 @@ class NSGA2:
             return
         self._storage.save_trials(
             trial_row(
-                self._trial(generation, row), generation.genomes[row], self._space
+                self._trial(generation, row),
+                generation.genomes[row],
+                self._space,
+                int(generation.asked_after[row]),
+                int(generation.told_order[row]),
             )
             for row in rows
         )

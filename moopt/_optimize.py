@@ -47,6 +47,7 @@ def optimize(
     executor: Executor | None = None,
     trial_timeout: float | None = None,
     progress: bool = False,
+    mode: str = "generational",
 ) -> Result:
     """Find the Pareto set of ``objective`` with NSGA-II.
 
@@ -100,6 +101,12 @@ def optimize(
     progress : bool, default False
         Show a progress bar (needs tqdm) with trials done, failures and the
         size of the Pareto front.
+    mode : {"generational", "async"}, default "generational"
+        "async" runs steady-state NSGA-II for workers of uneven speed: a new
+        trial is proposed from the current population whenever a worker is
+        free, and survival runs as each result arrives. Its trials depend on
+        the order in which results arrive. Callbacks then run after every
+        ``population_size`` results.
 
     Returns
     -------
@@ -112,6 +119,11 @@ def optimize(
         objective, space, objectives, constraints
     )
     deadline = math.inf if timeout is None else time.monotonic() + timeout
+    if evaluate is not None and mode == "async":
+        raise ValueError(
+            "mode='async' applies to callable objectives; a pymoo Problem evaluates "
+            "a whole generation per call"
+        )
     if evaluate is not None and (n_workers, executor, trial_timeout) != (None,) * 3:
         raise ValueError(
             "n_workers, executor and trial_timeout apply to callable objectives; a "
@@ -136,6 +148,7 @@ def optimize(
             seed=seed,
             storage=storage,
             study_name=study_name,
+            mode=mode,
         ) as optimizer,
     ):
         if pool is not None:

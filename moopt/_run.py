@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from moopt._evaluation import WorkerPool
+from moopt._evaluation import Outcome, WorkerPool
 from moopt._generation import RUNNING, Generation
 from moopt._nsga2 import NSGA2
 from moopt._progress import ProgressBar
@@ -42,6 +42,9 @@ class Run:
 
     def execute(self) -> None:
         """Run generations until the budget, the deadline or a callback stops."""
+        if self.optimizer.mode == "async":
+            self._execute_async()
+            return
         optimizer = self.optimizer
         while (
             optimizer._pending or optimizer.n_trials < self.budget
@@ -56,12 +59,69 @@ class Run:
                     f"every one of the {optimizer.n_trials} trials of the first "
                     f"generation failed; first error: {optimizer._first_error()}"
                 )
-            if self.progress is not None or self.callbacks:
-                snapshot = optimizer.result()
-                if self.progress is not None:
-                    self.progress.show(snapshot.n_failed, len(snapshot.pareto_set))
-                if any([bool(callback(snapshot)) for callback in self.callbacks]):
+            if self._after_generation():
+                return
+
+    def _after_generation(self) -> bool:
+        """Update the progress bar and call the callbacks; True stops the run."""
+        optimizer = self.optimizer
+        if self.progress is None and not self.callbacks:
+            return False
+        snapshot = optimizer.result()
+        if self.progress is not None:
+            self.progress.show(snapshot.n_failed, len(snapshot.pareto_set))
+        return any([bool(callback(snapshot)) for callback in self.callbacks])
+
+    def _execute_async(self) -> None:
+        """Keep every worker busy: ask one trial whenever a worker is free.
+
+        Survival runs on every tell. A generation, for callbacks and the
+        progress bar, is every ``population_size`` tells. Once the budget,
+        the deadline or a callback stops the run, no trial starts, and the
+        running ones finish.
+        """
+        assert self.pool is not None
+        optimizer, pool = self.optimizer, self.pool
+        backlog = deque(optimizer.ask() if optimizer._unclaimed else [])
+        stopping = False
+        try:
+            while True:
+                while pool.n_running < pool.capacity and not stopping:
+                    if not self._may_start():
+                        break
+                    if backlog:
+                        trial = backlog.popleft()
+                    elif optimizer.n_trials < self.budget:
+                        trial = optimizer.ask()[0]
+                    else:
+                        break
+                    pool.submit(trial.number, dict(trial.params))
+                    self.started = True
+                if not pool.n_running:
                     return
+                for outcome in pool.wait():
+                    self._tell(outcome)
+                    if optimizer._n_told % optimizer.population_size:
+                        continue
+                    if len(optimizer._population) == 0:
+                        raise RuntimeError(
+                            f"every one of the first {optimizer._n_told} trials "
+                            f"failed; first error: {optimizer._first_error()}"
+                        )
+                    stopping = self._after_generation() or stopping
+        except KeyboardInterrupt:
+            optimizer._cancel(pool.cancel() + [trial.number for trial in backlog])
+            raise
+
+    def _tell(self, outcome: Outcome) -> None:
+        optimizer = self.optimizer
+        trial = optimizer._trial(*optimizer._position(outcome.number))
+        if outcome.error is not None:
+            optimizer.tell(trial, error=outcome.error, duration=outcome.duration)
+        else:
+            optimizer.tell(trial, outcome.outputs, duration=outcome.duration)
+        if self.progress is not None:
+            self.progress.advance(1)
 
     def _next_generation(self) -> Generation:
         """Return the generation to evaluate: a resumed one, or a new one.
@@ -99,19 +159,9 @@ class Run:
                 if not pool.n_running:
                     break
                 for outcome in pool.wait():
-                    trial = optimizer._trial(generation, outcome.number - first)
-                    if outcome.error is not None:
-                        optimizer.tell(
-                            trial, error=outcome.error, duration=outcome.duration
-                        )
-                    else:
-                        optimizer.tell(
-                            trial, outcome.outputs, duration=outcome.duration
-                        )
-                    if self.progress is not None:
-                        self.progress.advance(1)
+                    self._tell(outcome)
         except KeyboardInterrupt:
-            optimizer._cancel([number - first for number in pool.cancel()])
+            optimizer._cancel(pool.cancel())
             raise
         optimizer._close_generation()
 
@@ -125,7 +175,7 @@ class Run:
         try:
             outputs, names = self.evaluate(values)
         except KeyboardInterrupt:
-            optimizer._cancel(rows.tolist())
+            optimizer._cancel((generation.first_number + rows).tolist())
             raise
         except Exception as exc:
             outputs, names = None, f"{type(exc).__name__}: {exc}"

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS trials (
     violation REAL NOT NULL,
     duration REAL NOT NULL,
     finished REAL,
+    asked_after INTEGER NOT NULL,
+    told_order INTEGER,
     PRIMARY KEY (study_id, number)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -79,6 +81,10 @@ class TrialRow:
     error: str | None
     violation: float
     duration: float
+    # Number of trials told before this one was asked, and this trial's place
+    # in the order of tells (None until told). Resuming replays both orders.
+    asked_after: int = 0
+    told_order: int | None = None
 
 
 class Storage:
@@ -197,13 +203,15 @@ class Storage:
                 row.violation,
                 row.duration,
                 None if row.state == "running" else now,
+                row.asked_after,
+                row.told_order,
             )
             for row in rows
         ]
         with self._transaction():
             self._connection.executemany(
                 "INSERT OR REPLACE INTO trials "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
 
@@ -230,7 +238,8 @@ class Storage:
         """Return every stored trial, by number."""
         cursor = self._connection.execute(
             "SELECT number, generation, state, genome, params, outputs, error, "
-            "violation, duration FROM trials WHERE study_id = ? ORDER BY number",
+            "violation, duration, asked_after, told_order FROM trials "
+            "WHERE study_id = ? ORDER BY number",
             (self._id,),
         )
         return [TrialRow(*_decode_row(record)) for record in cursor]
@@ -279,9 +288,8 @@ class _Transaction:
 
 def _decode_row(record: tuple) -> tuple:
     """Return the TrialRow fields of one SELECT record, JSON columns parsed."""
-    number, generation, state, genome, params, outputs, error, violation, duration = (
-        record
-    )
+    number, generation, state, genome, params, outputs, error = record[:7]
+    violation, duration, asked_after, told_order = record[7:]
     return (
         number,
         generation,
@@ -292,6 +300,8 @@ def _decode_row(record: tuple) -> tuple:
         error,
         violation,
         duration,
+        asked_after,
+        told_order,
     )
 
 

@@ -22,6 +22,7 @@ def study_config(
     constraints: Sequence[Constraint],
     population_size: int,
     seed: int,
+    mode: str,
 ) -> dict[str, Any]:
     """Return the JSON-ready configuration stored with a study."""
     return {
@@ -40,7 +41,7 @@ def study_config(
             for c in constraints
         ],
         "population_size": population_size,
-        "mode": "generational",
+        "mode": mode,
         "seed": seed,
     }
 
@@ -101,7 +102,9 @@ def space_from_config(config: dict[str, Any]) -> Space:
     return Space(dimensions)
 
 
-def trial_row(trial: Trial, genome: np.ndarray, space: Space) -> TrialRow:
+def trial_row(
+    trial: Trial, genome: np.ndarray, space: Space, asked_after: int, told_order: int
+) -> TrialRow:
     """Return the stored form of a trial, categorical params by index."""
     params = {
         name: round(gene) if isinstance(dimension, Categorical) else trial.params[name]
@@ -119,6 +122,8 @@ def trial_row(trial: Trial, genome: np.ndarray, space: Space) -> TrialRow:
         error=trial.error,
         violation=trial.violation,
         duration=trial.duration,
+        asked_after=asked_after,
+        told_order=None if told_order < 0 else told_order,
     )
 
 
