@@ -76,6 +76,15 @@ class Generation:
             self.trials[row] = cached
         return cached
 
+    def refresh(self, row: int) -> None:
+        """Rebuild the cached Trial of a row after its state changed.
+
+        The params are kept, so a told trial costs no second decode.
+        """
+        cached = self.trials[row]
+        if cached is not None:
+            self.trials[row] = self._make_trial(row, cached.params, self.output(row))
+
     def all_trials(self, space: Space) -> list[Trial]:
         """Return every Trial of the generation, decoding missing ones together."""
         missing = [row for row, trial in enumerate(self.trials) if trial is None]

@@ -252,7 +252,9 @@ class NSGA2:
         self._starts.append(generation.first_number)
         self._generations.append(generation)
         self._pending += n
-        self._save(generation, range(n))
+        if self._storage is not None and not self._replaying:
+            generation.all_trials(self._space)
+            self._save(generation, range(n))
         return generation
 
     def _unique(
@@ -350,10 +352,10 @@ class NSGA2:
                 generation.errors[row],
                 exc_info=error if isinstance(error, BaseException) else None,
             )
-        generation.trials[row] = None
         generation.told_order[row] = self._n_told
         self._n_told += 1
         self._pending -= 1
+        generation.refresh(row)
         self._save(generation, [row])
         if self.mode == "async" or self._pending == 0:
             self._survive(generation)
@@ -457,7 +459,7 @@ class NSGA2:
         for number in numbers:
             generation, row = self._position(number)
             generation.states[row] = CANCELLED
-            generation.trials[row] = None
+            generation.refresh(row)
             self._save(generation, [row])
         self._unclaimed = []
         if self.mode == "async":
@@ -695,10 +697,13 @@ class NSGA2:
         return False
 
     def _save(self, generation: Generation, rows: Sequence[int] | range) -> None:
-        """Commit the given trials of a generation to the study, if stored."""
+        """Commit the given trials of a generation to the study, if stored.
+
+        Running trials are stored whole; finished ones update their outcome.
+        """
         if self._storage is None or self._replaying:
             return
-        self._storage.save_trials(
+        records = [
             trial_row(
                 self._trial(generation, row),
                 generation.genomes[row],
@@ -707,7 +712,11 @@ class NSGA2:
                 int(generation.told_order[row]),
             )
             for row in rows
-        )
+        ]
+        if all(record.state == "running" for record in records):
+            self._storage.save_trials(records)
+        else:
+            self._storage.save_results(records)
 
     def _first_error(self) -> str | None:
         for generation in self._generations:

@@ -215,6 +215,46 @@ class Storage:
                 records,
             )
 
+    def save_results(self, rows: list[TrialRow]) -> None:
+        """Store the outcome of trials already saved by ``save_trials``.
+
+        Only the columns a tell changes are written, so a told trial costs one
+        short statement, committed on its own. Rows not stored yet are
+        inserted whole.
+        """
+        now = time.time()
+        records = [
+            (
+                row.state,
+                None if row.outputs is None else _dumps(row.outputs),
+                row.error,
+                row.violation,
+                row.duration,
+                now,
+                row.told_order,
+                self._id,
+                row.number,
+            )
+            for row in rows
+        ]
+        update = (
+            "UPDATE trials SET state = ?, outputs = ?, error = ?, violation = ?, "
+            "duration = ?, finished = ?, told_order = ? "
+            "WHERE study_id = ? AND number = ?"
+        )
+        if len(records) == 1:
+            # In autocommit mode a single statement is its own transaction.
+            if self._connection.execute(update, records[0]).rowcount == 0:
+                self.save_trials(rows)
+            return
+        with self._transaction():
+            updated = [
+                self._connection.execute(update, record).rowcount for record in records
+            ]
+        missing = [row for row, count in zip(rows, updated, strict=True) if not count]
+        if missing:
+            self.save_trials(missing)
+
     def delete_trials_from(self, number: int) -> None:
         """Delete every trial numbered ``number`` or higher."""
         with self._transaction():
@@ -323,6 +363,10 @@ def _connect(path: Path) -> sqlite3.Connection:
     # committed exactly when save_trials returns. timeout: seconds to wait for
     # another process's write lock before raising.
     connection = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+    # In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a
+    # committed trial survives a crash of the process, and only a power loss
+    # or an OS crash may lose the last ones.
+    connection.execute("PRAGMA synchronous=NORMAL")
     return connection
 
 
