@@ -120,6 +120,10 @@ class Storage:
         self._locked = False
         try:
             _check_file(self._connection, self.path, create=config is not None)
+            # In WAL mode, NORMAL syncs at checkpoints rather than at every
+            # commit: a committed trial survives a crash of the process, and
+            # only a power loss or an OS crash may lose the last ones.
+            self._connection.execute("PRAGMA synchronous=NORMAL")
             row = self._connection.execute(
                 "SELECT id, config FROM studies WHERE name = ?", (study_name,)
             ).fetchone()
@@ -363,10 +367,6 @@ def _connect(path: Path) -> sqlite3.Connection:
     # committed exactly when save_trials returns. timeout: seconds to wait for
     # another process's write lock before raising.
     connection = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
-    # In WAL mode, NORMAL syncs at checkpoints rather than at every commit: a
-    # committed trial survives a crash of the process, and only a power loss
-    # or an OS crash may lose the last ones.
-    connection.execute("PRAGMA synchronous=NORMAL")
     return connection
 
 
