@@ -9,22 +9,26 @@ with the other trials.
 
 Local workers are started with the "spawn" method, which behaves the same on
 every platform: each worker is a fresh interpreter that inherits the current
-environment variables and ``sys.path``. As with any spawned process, a script
-that builds a pool must guard its top level with ``if __name__ == "__main__":``.
+environment variables and ``sys.path``. Unlike a plain spawned process, a worker
+does not import the user's main script again, so a script needs no
+``if __name__ == "__main__":`` guard: the objective reaches workers
+cloudpickled, by value.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import logging
 import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -200,6 +204,32 @@ class _Trial:
     n_unexplained_breaks: int = 0
 
 
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Hide the main script from processes spawned in this block.
+
+    A spawned process runs the parent's main script again unless the main
+    module has neither ``__spec__`` nor ``__file__``, and running it again
+    would start the user's unguarded ``optimize`` call in every worker.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {
+        name: main.__dict__[name]
+        for name in ("__file__", "__spec__")
+        if name in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
+
+
 class _LocalPool:
     """A process pool of spawned workers, with the queue on which each worker
     reports the trial number and its pid when it starts a trial."""
@@ -220,7 +250,9 @@ class _LocalPool:
         self.worker_pids: dict[int, int] = {}  # trial number -> pid
 
     def submit(self, trial: _Trial) -> Future:
-        return self.executor.submit(_run_local_trial, trial.number, trial.params)
+        # The executor starts a worker, when it needs one, inside submit.
+        with _main_script_hidden():
+            return self.executor.submit(_run_local_trial, trial.number, trial.params)
 
     def read_started(self) -> list[int]:
         """Return the trial numbers that workers reported started since the last

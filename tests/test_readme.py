@@ -15,6 +15,7 @@ def test_readme_examples_run_and_print_front(tmp_path):
 
     completed = subprocess.run(
         [sys.executable, str(script)],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=300,
@@ -24,8 +25,10 @@ def test_readme_examples_run_and_print_front(tmp_path):
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
     assert len(blocks) == 2
-    # The first example prints its Pareto set, one trial a line. The parallel
-    # example runs with the same seed, so its Pareto set has the same five trials.
+    # The first example prints its Pareto set, one trial a line. The stored,
+    # parallel example runs with the same seed, so its Pareto set has the same
+    # five trials.
     assert len(lines) == 6
     assert "'accuracy': 0.98663" in completed.stdout
-    assert lines[-1].startswith("Result(200 trials, 0 failed, 5 in the Pareto set")
+    assert lines[-1].startswith("Result(400 trials, 0 failed, 5 in the Pareto set")
+    assert (tmp_path / "study.db").exists()
