@@ -46,6 +46,7 @@ def optimize(
     n_workers: int | None = None,
     executor: Executor | None = None,
     trial_timeout: float | None = None,
+    limit_worker_threads: bool = True,
     progress: bool = False,
     mode: str = "generational",
 ) -> Result:
@@ -98,6 +99,10 @@ def optimize(
         Seconds after which a running trial fails with a timeout error. A
         local worker that hangs is replaced; a task on a user's executor is
         abandoned.
+    limit_worker_threads : bool, default True
+        Limit BLAS and OpenMP to one thread in each local worker, so that
+        ``n_workers`` workers do not compete for the cores. Pass False when
+        the objective should use its libraries' own thread settings.
     progress : bool, default False
         Show a progress bar (needs tqdm) with trials done, failures and the
         size of the Pareto front.
@@ -136,6 +141,7 @@ def optimize(
             n_workers=n_workers,
             executor=executor,
             trial_timeout=trial_timeout,
+            limit_threads=limit_worker_threads,
         )
     with (
         ExitStack() as cleanup,

@@ -208,3 +208,20 @@ def test_invalid_parallel_option_rejected(options, message):
 def test_problem_rejects_trial_level_options(options):
     with pytest.raises(ValueError, match="pymoo Problem evaluates a whole generation"):
         moopt.optimize(get_problem("zdt1"), n_generations=2, **options)
+
+
+def thread_setting(params):
+    import os
+
+    return {"acc": float(os.environ.get("OMP_NUM_THREADS") == "1"), "size": 1.0}
+
+
+def test_workers_limit_threads_unless_told_not_to(monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    limited = run(objective=thread_setting, n_workers=2, n_trials=4)
+    free = run(
+        objective=thread_setting, n_workers=2, n_trials=4, limit_worker_threads=False
+    )
+
+    assert all(t.values["acc"] == 1.0 for t in limited.trials)
+    assert all(t.values["acc"] == 0.0 for t in free.trials)
