@@ -28,10 +28,10 @@ from moopt._objectives import (
     check_objectives,
     read_outputs,
 )
+from moopt._persistence import StudyPersistence
 from moopt._sorting import pareto_set_indices, survival_order
 from moopt._space import Dimension, Space
-from moopt._storage import Storage, TrialRow
-from moopt._study import study_config, trial_row
+from moopt._storage import Storage
 from moopt._trial import Result, Trial
 from moopt._validation import (
     check_directions,
@@ -48,7 +48,7 @@ _NOT_GIVEN: Any = object()
 MODES = ("generational", "async")
 
 
-class NSGA2:
+class NSGA2(StudyPersistence):
     """The NSGA-II population loop (Deb et al., 2002) as ask and tell.
 
     Parameters
@@ -581,142 +581,6 @@ class NSGA2:
         """Return the generation of a trial number and its row there."""
         generation = self._generations[bisect.bisect_right(self._starts, number) - 1]
         return generation, number - generation.first_number
-
-    # ------------------------------------------------------------- storage
-    def close(self) -> None:
-        """Release the study's run lock and close its file, if there is one."""
-        if self._storage is not None:
-            self._storage.close()
-            self._storage = None
-
-    def __enter__(self) -> NSGA2:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
-
-    def _open_storage(
-        self, path: str | os.PathLike[str], study_name: str, seed: int | None
-    ) -> None:
-        config = study_config(
-            self._space,
-            self.objective_names,
-            self.directions,
-            self._constraints,
-            self.population_size,
-            self.seed,
-            self.mode,
-        )
-        storage = Storage(path, study_name, config=config)
-        stored_seed = storage.config["seed"]
-        try:
-            if seed is not None and seed != stored_seed:
-                raise ValueError(
-                    f"study {study_name!r} was created with seed={stored_seed}, got "
-                    f"seed={seed}; pass seed={stored_seed} or None to resume it"
-                )
-            storage.acquire()
-        except BaseException:
-            storage.close()
-            raise
-        self.seed = stored_seed
-        self._storage = storage
-
-    def _replay(self) -> None:
-        """Rebuild the run from stored trials, evaluating nothing.
-
-        Asking and telling the stored results in order repeats every random
-        draw of the original run, so the state afterwards is the state the run
-        had, and the run goes on as if it had never stopped.
-        """
-        assert self._storage is not None
-        stored = {row.number: row for row in self._storage.load_trials()}
-        closed = self._storage.load_generations()
-        self._replaying = True
-        try:
-            if self.mode == "async":
-                self._replay_async(stored)
-            while stored and max(stored) >= self.n_trials:
-                generation = self._ask_genomes()
-                if not self._replay_generation(generation, stored, closed):
-                    break
-        finally:
-            self._replaying = False
-        for generation in self._generations:
-            rows = np.flatnonzero(generation.states == RUNNING)
-            self._unclaimed += (generation.first_number + rows).tolist()
-            self._save(generation, rows.tolist())
-
-    def _replay_async(self, stored: dict[int, TrialRow]) -> None:
-        """Replay an async study: asks and tells in the order they happened."""
-        told = sorted(
-            (row for row in stored.values() if row.told_order is not None),
-            key=lambda row: row.told_order,  # type: ignore[arg-type, return-value]
-        )
-        n_replayed = 0
-        for number in range(max(stored) + 1 if stored else 0):
-            while n_replayed < stored[number].asked_after:
-                self._tell_stored(told[n_replayed])
-                n_replayed += 1
-            self._check_stored(self._ask_one(), 0, stored[number])
-        for entry in told[n_replayed:]:
-            self._tell_stored(entry)
-
-    def _tell_stored(self, entry: TrialRow) -> None:
-        trial = self._trial(*self._position(entry.number))
-        if entry.state == "complete":
-            self.tell(trial, entry.outputs, duration=entry.duration)
-        else:
-            self.tell(trial, error=entry.error or "", duration=entry.duration)
-
-    def _check_stored(self, generation: Generation, row: int, entry: TrialRow) -> None:
-        if entry.genome != generation.genomes[row].tolist():
-            raise ValueError(
-                f"stored trial {entry.number} does not match what this optimizer "
-                "proposes; the study was made by another moopt version or with "
-                "other operator settings"
-            )
-
-    def _replay_generation(
-        self, generation: Generation, stored: dict[int, TrialRow], closed: dict
-    ) -> bool:
-        """Tell one generation its stored results; return whether it was closed."""
-        finished = []
-        for row in range(len(generation)):
-            number = generation.first_number + row
-            if number not in stored:
-                continue
-            self._check_stored(generation, row, stored[number])
-            if stored[number].state in ("complete", "failed"):
-                finished.append(row)
-        for row in finished:
-            self._tell_stored(stored[generation.first_number + row])
-        if generation.index in closed:
-            self._truncate(len(finished))
-            return True
-        return False
-
-    def _save(self, generation: Generation, rows: Sequence[int] | range) -> None:
-        """Commit the given trials of a generation to the study, if stored.
-
-        Running trials are stored whole; finished ones update their outcome.
-        """
-        if self._storage is None or self._replaying:
-            return
-        records = [
-            trial_row(
-                self._trial(generation, row),
-                generation.genomes[row],
-                self._space,
-                int(generation.asked_after[row]),
-                int(generation.told_order[row]),
-            )
-            for row in rows
-        ]
-        if all(record.state == "running" for record in records):
-            self._storage.save_trials(records)
-        else:
-            self._storage.save_results(records)
 
     def _first_error(self) -> str | None:
         for generation in self._generations:
