@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moopt._generation import RUNNING, Generation
-from moopt._storage import Storage, TrialRow
+from moopt._generation import RUNNING, STATE_NAMES, Generation
+from moopt._storage import Storage, TrialOutcome, TrialRow
 from moopt._study import study_config, trial_row
 
 if TYPE_CHECKING:
@@ -146,17 +146,29 @@ class StudyPersistence:
         """
         if self._storage is None or self._replaying:
             return
-        records = [
-            trial_row(
-                self._trial(generation, row),
-                generation.genomes[row],
-                self._space,
-                int(generation.asked_after[row]),
-                int(generation.told_order[row]),
+        states = generation.states[list(rows)]
+        if (states == RUNNING).all():
+            self._storage.save_trials(
+                trial_row(
+                    self._trial(generation, row),
+                    generation.genomes[row],
+                    self._space,
+                    int(generation.asked_after[row]),
+                    int(generation.told_order[row]),
+                )
+                for row in rows
             )
-            for row in rows
-        ]
-        if all(record.state == "running" for record in records):
-            self._storage.save_trials(records)
         else:
-            self._storage.save_results(records)
+            self._storage.save_results([self._outcome(generation, row) for row in rows])
+
+    def _outcome(self, generation: Generation, row: int) -> TrialOutcome:
+        told_order = int(generation.told_order[row])
+        return TrialOutcome(
+            number=generation.first_number + row,
+            state=STATE_NAMES[generation.states[row]],
+            outputs=generation.output(row),
+            error=generation.errors[row],
+            violation=float(generation.violations[row]),
+            duration=float(generation.durations[row]),
+            told_order=None if told_order < 0 else told_order,
+        )

@@ -87,6 +87,19 @@ class TrialRow:
     told_order: int | None = None
 
 
+@dataclass(frozen=True)
+class TrialOutcome:
+    """The columns of a stored trial that change when the trial is told."""
+
+    number: int
+    state: str
+    outputs: dict[str, Any] | None
+    error: str | None
+    violation: float
+    duration: float
+    told_order: int | None
+
+
 class Storage:
     """One study in an SQLite file.
 
@@ -219,27 +232,26 @@ class Storage:
                 records,
             )
 
-    def save_results(self, rows: list[TrialRow]) -> None:
-        """Store the outcome of trials already saved by ``save_trials``.
+    def save_results(self, outcomes: list[TrialOutcome]) -> None:
+        """Store the outcome of trials already stored by ``save_trials``.
 
         Only the columns a tell changes are written, so a told trial costs one
-        short statement, committed on its own. Rows not stored yet are
-        inserted whole.
+        short statement, committed on its own.
         """
         now = time.time()
         records = [
             (
-                row.state,
-                None if row.outputs is None else _dumps(row.outputs),
-                row.error,
-                row.violation,
-                row.duration,
+                outcome.state,
+                None if outcome.outputs is None else _dumps(outcome.outputs),
+                outcome.error,
+                outcome.violation,
+                outcome.duration,
                 now,
-                row.told_order,
+                outcome.told_order,
                 self._id,
-                row.number,
+                outcome.number,
             )
-            for row in rows
+            for outcome in outcomes
         ]
         update = (
             "UPDATE trials SET state = ?, outputs = ?, error = ?, violation = ?, "
@@ -248,16 +260,10 @@ class Storage:
         )
         if len(records) == 1:
             # In autocommit mode a single statement is its own transaction.
-            if self._connection.execute(update, records[0]).rowcount == 0:
-                self.save_trials(rows)
+            self._connection.execute(update, records[0])
             return
         with self._transaction():
-            updated = [
-                self._connection.execute(update, record).rowcount for record in records
-            ]
-        missing = [row for row, count in zip(rows, updated, strict=True) if not count]
-        if missing:
-            self.save_trials(missing)
+            self._connection.executemany(update, records)
 
     def delete_trials_from(self, number: int) -> None:
         """Delete every trial numbered ``number`` or higher."""
@@ -423,7 +429,7 @@ def _check_match(
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, default=_json_default, allow_nan=True)
+    return _ENCODER.encode(value)
 
 
 def _json_default(value: Any) -> Any:
@@ -433,6 +439,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=repr)
     return {"__repr__": describe(value)}
+
+
+# One encoder for every value: building one per call costs more than encoding
+# a trial's params.
+_ENCODER = json.JSONEncoder(default=_json_default, allow_nan=True)
 
 
 def describe(value: Any) -> str:
