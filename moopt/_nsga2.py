@@ -154,6 +154,7 @@ class NSGA2(StudyPersistence):
         self._seen = SeenGenomes()
         self._pending = 0
         self._n_told = 0
+        self._survived: Generation | None = None
         self._population = np.zeros(0, dtype=np.int64)
         self._population_genomes = np.zeros((0, len(self._space)))
         self._population_minimized = np.zeros((0, len(self._signs)))
@@ -194,8 +195,8 @@ class NSGA2(StudyPersistence):
         generation = self._ask_genomes()
         return [self._trial(generation, i) for i in range(len(generation))]
 
-    def _ask_genomes(self, limit: int | None = None) -> Generation:
-        """Propose the next generation, keeping only its first ``limit`` trials."""
+    def _ask_genomes(self) -> Generation:
+        """Propose the next generation and record its trials as running."""
         if self._pending:
             raise RuntimeError(
                 f"{self._pending} trials of generation {self.generation - 1} are still "
@@ -212,7 +213,7 @@ class NSGA2(StudyPersistence):
         genomes = np.concatenate(
             [self._initial[:fixed], propose(self.population_size - fixed)]
         )
-        genomes = self._unique(genomes, propose, fixed)[:limit]
+        genomes = self._unique(genomes, propose, fixed)
         given = list(self._initial_params) if first else []
         return self._add_generation(len(self._generations), genomes, given)
 
@@ -473,9 +474,11 @@ class NSGA2(StudyPersistence):
     def _close_generation(self) -> None:
         """End the last generation after a budget or timeout stopped it early.
 
-        Untold trials at its end are dropped and survival runs on the rest.
-        Untold trials followed by told ones, possible in a resumed generation,
-        are cancelled instead.
+        Untold trials at its end never started: they are dropped, here and
+        in a stored study. Untold trials followed by told ones, possible in a
+        resumed generation, are cancelled instead. The partial generation gets
+        no survival, so resuming the study completes it as if the run had
+        never stopped.
         """
         if not self._pending:
             return
@@ -483,11 +486,32 @@ class NSGA2(StudyPersistence):
         running = generation.states == RUNNING
         first_untold = int(np.argmax(running))
         if running[first_untold:].all():
-            self._truncate(first_untold)
+            self._keep_first(generation, first_untold)
+            self._pending = 0
         else:
             self._cancel((generation.first_number + np.flatnonzero(running)).tolist())
 
     def _survive(self, generation: Generation) -> None:
+        (
+            self._population,
+            self._population_genomes,
+            self._population_minimized,
+            self._population_violations,
+            self._ranks,
+            self._crowding,
+        ) = self._selection(generation)
+        self._survived = generation
+        if self._storage is not None:
+            self._storage.save_generation(
+                generation.index,
+                self._population.tolist(),
+                self._rng.bit_generator.state,
+            )
+
+    def _selection(self, generation: Generation) -> tuple[np.ndarray, ...]:
+        """Return the survivors of the population and a generation's complete
+        trials: numbers, genomes, minimized values, violations, ranks and
+        crowding distances, best first."""
         done = generation.states == COMPLETE
         numbers = np.concatenate(
             [self._population, generation.first_number + np.flatnonzero(done)]
@@ -501,18 +525,14 @@ class NSGA2(StudyPersistence):
         genomes = np.concatenate([self._population_genomes, generation.genomes[done]])
         ranks, crowding, order = survival_order(minimized, violations)
         keep = order[: self.population_size]
-        self._population = numbers[keep]
-        self._population_genomes = genomes[keep]
-        self._population_minimized = minimized[keep]
-        self._population_violations = violations[keep]
-        self._ranks = ranks[keep]
-        self._crowding = crowding[keep]
-        if self._storage is not None:
-            self._storage.save_generation(
-                generation.index,
-                self._population.tolist(),
-                self._rng.bit_generator.state,
-            )
+        return (
+            numbers[keep],
+            genomes[keep],
+            minimized[keep],
+            violations[keep],
+            ranks[keep],
+            crowding[keep],
+        )
 
     # -------------------------------------------------------------- result
     def result(self) -> Result:
@@ -531,7 +551,7 @@ class NSGA2(StudyPersistence):
         minimized, _ = self._columns(members)
         return Result(
             trials=trials,
-            population=tuple(trials[n] for n in self._population),
+            population=tuple(trials[n] for n in self._result_population()),
             pareto_set=tuple(trials[n] for n in members),
             pareto_front=minimized * self._signs,
             objective_names=self.objective_names,
@@ -540,6 +560,19 @@ class NSGA2(StudyPersistence):
             seed=self.seed,
             feasible=feasible,
         )
+
+    def _result_population(self) -> np.ndarray:
+        """Return the population to report.
+
+        A generation that a budget, timeout or interrupt cut short gets no
+        survival, so that a stored study can complete it. The result still
+        shows the population its finished trials would give.
+        """
+        if self.mode == "generational" and self._generations:
+            last = self._generations[-1]
+            if last is not self._survived:
+                return self._selection(last)[0]
+        return self._population
 
     def _pareto_numbers(self, states: np.ndarray) -> tuple[np.ndarray, bool]:
         complete = np.flatnonzero(states == COMPLETE)

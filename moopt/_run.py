@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from moopt._evaluation import Outcome, WorkerPool
-from moopt._generation import RUNNING, Generation
+from moopt._generation import COMPLETE, FAILED, RUNNING, Generation
 from moopt._nsga2 import NSGA2
 from moopt._progress import ProgressBar
 from moopt._trial import Result
@@ -54,10 +54,15 @@ class Run:
                 self._run_generation(generation)
             else:
                 self._run_vectorized_generation(generation)
-            if len(optimizer._population) == 0 and optimizer.generation == 1:
+            states = optimizer._generations[0].states
+            if (
+                optimizer.generation == 1
+                and (states == FAILED).any()
+                and not (states == COMPLETE).any()
+            ):
                 raise RuntimeError(
-                    f"every one of the {optimizer.n_trials} trials of the first "
-                    f"generation failed; first error: {optimizer._first_error()}"
+                    f"every one of the {int((states == FAILED).sum())} trials of the "
+                    f"first generation failed; first error: {optimizer._first_error()}"
                 )
             if self._after_generation():
                 return
@@ -126,17 +131,20 @@ class Run:
     def _next_generation(self) -> Generation:
         """Return the generation to evaluate: a resumed one, or a new one.
 
-        A resumed generation keeps only its trials numbered below the budget.
+        A generation is always asked whole, even when the budget ends inside
+        it, so that a resumed study with a larger budget completes it exactly
+        as an uninterrupted run would.
         """
         optimizer = self.optimizer
         if not optimizer._pending:
-            return optimizer._ask_genomes(limit=self.budget - optimizer.n_trials)
-        generation = optimizer._generations[-1]
+            return optimizer._ask_genomes()
         optimizer._unclaimed = []
-        n_keep = min(len(generation), self.budget - generation.first_number)
-        if n_keep < len(generation) and (generation.states[n_keep:] == RUNNING).all():
-            optimizer._keep_first(generation, n_keep)
-        return generation
+        return optimizer._generations[-1]
+
+    def _rows_to_run(self, generation: Generation) -> np.ndarray:
+        """Return the rows of running trials numbered below the budget."""
+        rows = np.flatnonzero(generation.states == RUNNING)
+        return rows[generation.first_number + rows < self.budget]
 
     def _run_generation(self, generation: Generation) -> None:
         """Evaluate the running trials of a generation on the worker pool.
@@ -147,7 +155,7 @@ class Run:
         """
         assert self.pool is not None
         optimizer, pool = self.optimizer, self.pool
-        waiting = deque(np.flatnonzero(generation.states == RUNNING).tolist())
+        waiting = deque(self._rows_to_run(generation).tolist())
         first = generation.first_number
         try:
             while waiting or pool.n_running:
@@ -169,7 +177,10 @@ class Run:
         """Evaluate the running trials of a generation in one call."""
         assert self.evaluate is not None
         optimizer = self.optimizer
-        rows = np.flatnonzero(generation.states == RUNNING)
+        rows = self._rows_to_run(generation)
+        if len(rows) == 0:
+            optimizer._close_generation()
+            return
         values = optimizer._space.decode_floats(generation.genomes[rows])
         start = time.perf_counter()
         try:
@@ -196,5 +207,6 @@ class Run:
                 else:
                     told = dict(zip(names, outputs[index].tolist(), strict=True))
                     optimizer.tell(trial, told, duration=duration)
+        optimizer._close_generation()
         if self.progress is not None:
             self.progress.advance(len(rows))

@@ -425,3 +425,46 @@ def test_pymoo_problem_study_resumes(tmp_path):
     assert len(resumed.trials) == 60
     assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
     assert (resumed.pareto_front == straight.pareto_front).all()
+
+
+def slow_sphere(params):
+    time.sleep(0.02)
+    return sphere(params)
+
+
+def test_timeout_stop_resumes_to_same_trials(tmp_path):
+    path = tmp_path / "study.db"
+    options = {"n_generations": 5, "population_size": 10, "seed": 42}
+    space = {"x": Float(-5.0, 5.0)}
+    objectives = {"f1": "minimize", "f2": "minimize"}
+
+    stopped = moopt.optimize(
+        slow_sphere,
+        space,
+        objectives,
+        timeout=0.45,
+        storage=path,
+        study_name="t",
+        **options,
+    )
+    resumed = moopt.optimize(
+        slow_sphere, space, objectives, storage=path, study_name="t", **options
+    )
+    straight = moopt.optimize(slow_sphere, space, objectives, **options)
+
+    assert 0 < len(stopped.trials) < 50
+    assert [t.params for t in resumed.trials] == [t.params for t in straight.trials]
+    assert [t.number for t in resumed.pareto_set] == [
+        t.number for t in straight.pareto_set
+    ]
+
+
+def test_budget_inside_generation_extends_exactly(tmp_path):
+    path = tmp_path / "study.db"
+    first = optimize_sphere(path, n_trials=25)
+    extended = optimize_sphere(path, n_trials=60)
+    straight = optimize_sphere(tmp_path / "straight.db", n_trials=60)
+
+    assert len(first.trials) == 25
+    assert len(first.population) == 10
+    assert [t.params for t in extended.trials] == [t.params for t in straight.trials]
