@@ -106,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         help="file to write, replaced if it exists (default: standard output)",
     )
+    unlock = commands.add_parser(
+        "unlock",
+        help="remove a study's run lock left by a process that is gone",
+        description=(
+            "Remove the run lock of a study. Use it only when the process named "
+            "in the lock error no longer runs, for example after its container or "
+            "machine stopped; removing the lock of a live run lets two runs write "
+            "the same study."
+        ),
+    )
+    _add_study_arguments(unlock)
     return parser
 
 
@@ -126,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     arguments = build_parser().parse_args(argv)
     try:
+        if arguments.command == "unlock":
+            print(unlock_study(Path(arguments.path), arguments.study))
+            return 0
         study = open_study(Path(arguments.path), arguments.study)
         if arguments.command == "summary":
             sys.stdout.write(format_summary(study))
@@ -152,6 +166,27 @@ def _open_output(path: Path) -> TextIO:
         return path.open("w", encoding="utf-8", newline="")
     except OSError as exc:
         raise CommandError(f"cannot write {str(path)!r}: {exc.strerror}") from None
+
+
+def unlock_study(path: Path, name: str | None) -> str:
+    """Remove a study's run lock and return a line saying whose it was."""
+    if not path.exists():
+        raise CommandError(f"no study file at {str(path)!r}")
+    try:
+        if name is None:
+            name = _only_study_name(path)
+        storage = Storage(path, name)
+        try:
+            holder = storage.break_lock()
+        finally:
+            storage.close()
+    except (ValueError, OSError) as exc:
+        raise CommandError(str(exc)) from None
+    if holder is None:
+        return f"study {name!r} was not locked"
+    return (
+        f"removed the lock of study {name!r} held by process {holder[0]} on {holder[1]}"
+    )
 
 
 # ------------------------------------------------------------------ loading

@@ -26,6 +26,7 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -56,6 +57,8 @@ _START_POLL_INTERVAL = 0.05
 # A trial that was running or queued in this many local pools that broke
 # without a known cause fails instead of being submitted again.
 _MAX_UNEXPLAINED_BREAKS = 3
+# How often a worker checks that the process that started it is still alive.
+PARENT_CHECK_SECONDS = 1.0
 # Objectives kept loaded in each worker of a user's executor.
 _LOADED_OBJECTIVES_SIZE = 4
 
@@ -150,6 +153,7 @@ def _initialize_local_worker(
     # Ctrl-C reaches every process of the terminal's process group. The calling
     # process handles it and stops the workers itself.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _exit_with_parent()
     _started_queue = started_queue
     try:
         _worker_objective = _load_objective(payload, limit_threads)
@@ -158,6 +162,22 @@ def _initialize_local_worker(
             f"loading the objective in worker process {os.getpid()} failed: "
             f"{_error_text(exc)}"
         )
+
+
+def _exit_with_parent() -> None:
+    """End this worker soon after the process that started it dies.
+
+    A killed parent cannot stop its workers, and an orphan would go on
+    computing a trial that the resumed study runs again.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="moopt-parent-watch", daemon=True).start()
 
 
 def _run_local_trial(number: int, params: dict) -> _Evaluation:
@@ -286,7 +306,8 @@ class WorkerPool:
         For worker processes and executors it is serialized once with
         cloudpickle, so closures and functions defined in a notebook work.
     n_workers : int, optional
-        Number of local worker processes. None or 1 evaluates each trial in
+        Number of local worker processes, 1 included, which lets
+        ``trial_timeout`` stop a hanging trial. None evaluates each trial in
         the calling process, inside ``wait()``.
     executor : concurrent.futures.Executor, optional
         Run trials on this executor instead, for example
@@ -331,7 +352,7 @@ class WorkerPool:
         self._objective = objective
         self._executor = executor
         self._limit_threads = limit_threads
-        self._serial = executor is None and n_workers in (None, 1)
+        self._serial = executor is None and n_workers is None
         self._payload = b""
         self._key = ""
         if not self._serial and not isinstance(executor, ThreadPoolExecutor):
@@ -641,7 +662,7 @@ def _check_workers(n_workers: object, executor: object) -> None:
             raise TypeError(f"n_workers must be an int or None, got {n_workers!r}")
         if n_workers < 1:
             raise ValueError(
-                f"n_workers must be at least 1, got {n_workers}; use None or 1 to "
+                f"n_workers must be at least 1, got {n_workers}; use None to "
                 "evaluate in the calling process"
             )
         if executor is not None:

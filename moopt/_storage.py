@@ -13,6 +13,7 @@ import re
 import socket
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,12 @@ CREATE TABLE IF NOT EXISTS locks (
     acquired REAL NOT NULL
 );
 """
+
+
+# The Storage objects that hold a run lock in this process, by (file, study),
+# because the lock row names only the process. A collected holder no longer
+# counts, so a study left open by a discarded optimizer can be run again.
+_HOLDERS: dict[tuple[str, str], weakref.ref[Storage]] = {}
 
 
 class StudyLockedError(RuntimeError):
@@ -178,17 +185,43 @@ class Storage:
                     raise StudyLockedError(
                         f"study {self.study_name!r} in {str(self.path)!r} is being run "
                         f"by process {holder_pid} on {holder_host}; wait for it to "
-                        "finish, or open the study with load_study to inspect it"
+                        "finish, or open the study with load_study to inspect it. If "
+                        "that process is gone, run: python -m moopt unlock "
+                        f"{str(self.path)!r} --study {self.study_name!r}"
                     )
+            key = self._lock_key()
+            other = _HOLDERS.get(key, lambda: None)()
+            if other is not None and other is not self and other._locked:
+                raise StudyLockedError(
+                    f"study {self.study_name!r} in {str(self.path)!r} is being run "
+                    "by another optimizer in this process; close() it, or use it "
+                    "instead of opening the study again"
+                )
             self._connection.execute(
                 "INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?)",
                 (self._id, pid, host, time.time()),
             )
+        _HOLDERS[key] = weakref.ref(self)
         self._locked = True
+
+    def _lock_key(self) -> tuple[str, str]:
+        return (str(self.path.resolve()), self.study_name)
+
+    def break_lock(self) -> tuple[int, str] | None:
+        """Remove the run lock whoever holds it; return (pid, host) or None."""
+        with self._transaction(immediate=True):
+            holder = self._connection.execute(
+                "SELECT pid, host FROM locks WHERE study_id = ?", (self._id,)
+            ).fetchone()
+            self._connection.execute(
+                "DELETE FROM locks WHERE study_id = ?", (self._id,)
+            )
+        return None if holder is None else (holder[0], holder[1])
 
     def release(self) -> None:
         """Give up the run lock, if this object holds it."""
         if self._locked:
+            _HOLDERS.pop(self._lock_key(), None)
             with self._transaction():
                 self._connection.execute(
                     "DELETE FROM locks WHERE study_id = ? AND pid = ?",

@@ -468,3 +468,40 @@ def test_budget_inside_generation_extends_exactly(tmp_path):
     assert len(first.trials) == 25
     assert len(first.population) == 10
     assert [t.params for t in extended.trials] == [t.params for t in straight.trials]
+
+
+def test_second_optimizer_in_process_rejected(tmp_path):
+    path = tmp_path / "study.db"
+    space = {"x": Float(-5.0, 5.0)}
+    objectives = {"f1": "minimize", "f2": "minimize"}
+
+    with moopt.NSGA2(space, objectives, population_size=4, storage=path) as first:
+        with pytest.raises(moopt.StudyLockedError, match="another optimizer in this"):
+            moopt.NSGA2(space, objectives, population_size=4, storage=path)
+        assert len(first.ask()) == 4
+    with moopt.NSGA2(space, objectives, population_size=4, storage=path) as again:
+        assert len(again.ask()) == 4
+
+
+def test_unlock_command_frees_foreign_lock(tmp_path):
+    path = tmp_path / "study.db"
+    optimize_sphere(path)
+    connection = sqlite3.connect(path)
+    connection.execute("INSERT OR REPLACE INTO locks VALUES (1, 7, 'gone-host', 0)")
+    connection.commit()
+    connection.close()
+
+    with pytest.raises(moopt.StudyLockedError, match="python -m moopt unlock"):
+        optimize_sphere(path, n_trials=40)
+    unlocked = subprocess.run(
+        [sys.executable, "-m", "moopt", "unlock", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    resumed = optimize_sphere(path, n_trials=40)
+
+    assert unlocked.returncode == 0, unlocked.stderr
+    assert "held by process 7 on gone-host" in unlocked.stdout
+    assert len(resumed.trials) == 40
