@@ -27,7 +27,8 @@ STATES = ("complete", "failed", "cancelled", "running")
 EXPORT_EPILOG = """\
 CSV columns, in this order: number, state, the objectives in the order the
 study defines them, the params in the order of the space, the outputs named
-by constraints that are not objectives, then violation and feasible.
+by constraints that are not objectives, then violation and feasible, then
+generation, duration (seconds) and error (why a trial failed, else empty).
 
 Cells:
   - Rows follow trial number. Failed, cancelled and running trials have empty
@@ -338,6 +339,7 @@ def write_csv(study: Study, stream: TextIO) -> None:
     """Write every trial of ``study`` to ``stream`` as CSV, in trial order."""
     header = ["number", "state", *study.result.objective_names, *study.param_names]
     header += [*study.constraint_outputs, "violation", "feasible"]
+    header += ["generation", "duration", "error"]
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(header)
     for trial in study.result.trials:
@@ -354,6 +356,7 @@ def _csv_row(study: Study, trial: Trial) -> list[str]:
     row += [number_cell(values.get(name)) for name in study.constraint_outputs]
     row.append(number_cell(trial.violation) if complete else "")
     row.append(str(trial.feasible))
+    row += [str(trial.generation), repr(trial.duration), trial.error or ""]
     return row
 
 

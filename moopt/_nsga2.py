@@ -44,7 +44,15 @@ from moopt._variation import Variation
 
 _logger = logging.getLogger("moopt")
 
-_NOT_GIVEN: Any = object()
+
+class _NotGiven:
+    """Marks ``values`` as not passed to ``tell``, since None is a bad output."""
+
+    def __repr__(self) -> str:
+        return "<not given>"
+
+
+_NOT_GIVEN: Any = _NotGiven()
 MODES = ("generational", "async")
 
 

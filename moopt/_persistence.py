@@ -116,8 +116,9 @@ class StudyPersistence:
         if entry.genome != generation.genomes[row].tolist():
             raise ValueError(
                 f"stored trial {entry.number} does not match what this optimizer "
-                "proposes; the study was made by another moopt version or with "
-                "other operator settings"
+                "proposes; the study was made with other initial_params or operator "
+                "settings, or by another moopt version (stored: "
+                f"{self._storage.config.get('moopt_version', 'unknown')})"
             )
 
     def _replay_generation(

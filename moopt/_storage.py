@@ -136,7 +136,12 @@ class Storage:
         self.study_name = study_name
         if config is None and not self.path.exists():
             raise FileNotFoundError(f"no study file at {str(self.path)!r}")
-        self._connection = _connect(self.path)
+        try:
+            self._connection = _connect(self.path)
+        except sqlite3.OperationalError as exc:
+            raise ValueError(
+                f"cannot open study file {str(self.path)!r}: {exc}"
+            ) from None
         self._locked = False
         try:
             _check_file(self._connection, self.path, create=config is not None)
@@ -448,17 +453,38 @@ def _check_file(connection: sqlite3.Connection, path: Path, create: bool) -> Non
 def _check_match(
     stored: Mapping[str, Any], given: Mapping[str, Any], name: str
 ) -> None:
-    differences = [
-        f"{key}: stored {stored.get(key)!r}, given {given.get(key)!r}"
-        for key in COMPARED_KEYS
-        if stored.get(key) != given.get(key)
-    ]
+    differences: list[str] = []
+    for key in COMPARED_KEYS:
+        differences += _differences(key, stored.get(key), given.get(key))
     if differences:
         raise ValueError(
             f"study {name!r} was created with other settings; "
             + "; ".join(differences)
             + ". Use a new study_name, or call with the stored settings"
         )
+
+
+def _differences(path: str, stored: Any, given: Any) -> list[str]:
+    """Describe where two JSON values differ, by dotted path.
+
+    Dicts compare in order too, because the order of a space's parameters
+    fixes the layout of its genomes.
+    """
+    if isinstance(stored, dict) and isinstance(given, dict):
+        if list(stored) != list(given) and set(stored) == set(given):
+            return [f"{path}: order stored {list(stored)}, given {list(given)}"]
+        found = []
+        for key in dict.fromkeys([*stored, *given]):
+            if key not in given:
+                found.append(f"{path}.{key}: stored, not given")
+            elif key not in stored:
+                found.append(f"{path}.{key}: given, not stored")
+            else:
+                found += _differences(f"{path}.{key}", stored[key], given[key])
+        return found
+    if stored != given:
+        return [f"{path}: stored {stored!r}, given {given!r}"]
+    return []
 
 
 def _dumps(value: Any) -> str:

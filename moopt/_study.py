@@ -43,6 +43,7 @@ def study_config(
         "population_size": population_size,
         "mode": mode,
         "seed": seed,
+        "moopt_version": _version(),
     }
 
 
@@ -127,7 +128,7 @@ def trial_row(
     )
 
 
-def load_study(storage: str | os.PathLike[str], study_name: str) -> Result:
+def load_study(storage: str | os.PathLike[str], study_name: str = "default") -> Result:
     """Return the ``Result`` of a stored study without running anything.
 
     Works while another process is still running the study: the result is a
@@ -194,3 +195,9 @@ def _pareto_set(
     violations = np.array([t.violation for t in complete], dtype=np.float64)
     indices, feasible = pareto_set_indices(minimized * signs, violations)
     return tuple(complete[i] for i in indices), feasible
+
+
+def _version() -> str:
+    from moopt import __version__
+
+    return __version__

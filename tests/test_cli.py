@@ -28,6 +28,9 @@ HEADER = [
     "g",
     "violation",
     "feasible",
+    "generation",
+    "duration",
+    "error",
 ]
 
 # One generation of five trials with chosen params and outputs. Trial 0 and 3
@@ -161,6 +164,7 @@ def test_export_failed_row_has_empty_outputs(tuning_rows):
     for column in ("latency", "acc", "g", "violation"):
         assert failed[column] == "", column
     assert failed["feasible"] == "False"
+    assert failed["error"] == "RuntimeError: boom"
     assert failed["layers"] == "4"
 
 
@@ -218,6 +222,7 @@ def test_export_infinite_violation_reads_back(several_path):
     assert completed.returncode == 0, completed.stderr
     rows = read_csv(completed.stdout)
     header = ["number", "state", "loss", "x", "g", "violation", "feasible"]
+    header += ["generation", "duration", "error"]
     assert list(rows[0]) == header
     assert rows[0]["violation"] == "inf"
     assert float(rows[0]["violation"]) == math.inf

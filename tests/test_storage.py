@@ -230,8 +230,18 @@ def test_file_holds_no_pickles(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"space": {"x": Float(-4.0, 5.0)}}, "space: stored"),
-        ({"objectives": {"f1": "maximize", "f2": "minimize"}}, "objectives: stored"),
+        (
+            {"space": {"x": Float(-4.0, 5.0)}},
+            r"space\.x\.low: stored -5\.0, given -4\.0",
+        ),
+        (
+            {"objectives": {"f1": "maximize", "f2": "minimize"}},
+            r"objectives\.f1: stored 'minimize', given 'maximize'",
+        ),
+        (
+            {"objectives": {"f2": "minimize", "f1": "minimize"}},
+            r"objectives: order stored \['f1', 'f2'\], given \['f2', 'f1'\]",
+        ),
         ({"population_size": 12}, "population_size: stored 10, given 12"),
         ({"seed": 3}, "created with seed=0, got seed=3"),
     ],
