@@ -1,10 +1,12 @@
 """Run the benchmark suite: ``python -m benchmarks [--quick] [options]``.
 
-The loop-overhead timings run first, serially. Then every (problem, seed,
-algorithm) run and every tuning run goes to a process pool. The report goes
-to stdout and to ``summary.md``, ``summary.json`` and one PNG per problem in
-the output directory. Progress lines go to stderr. Missed targets are
-reported, not errors. Failed runs and invalid results exit with status 1.
+Two suites run by default. The durability suite runs first, alone, in a child
+process (see ``benchmarks.durability``). In the problem suite the
+loop-overhead timings run serially, then every (problem, seed, algorithm) run
+and every tuning run goes to a process pool. The report goes to stdout and to
+``summary.md``, ``summary.json`` and one PNG per problem in the output
+directory. Progress lines go to stderr. Missed targets are reported, not
+errors. Failed runs and invalid results exit with status 1.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from benchmarks import report
+from benchmarks import durability, report
 from benchmarks.overhead import measure_overhead
 from benchmarks.plots import plot_front
 from benchmarks.problems import PROBLEMS
@@ -29,6 +31,7 @@ from benchmarks.runners import ALGORITHMS, POPULATION_SIZE, ProblemJob, run_prob
 from benchmarks.tuning import REFERENCE_POINT, make_tuning_jobs, run_tuning_job
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SUITES = ("problems", "durability")
 
 # Budgets of the default suite and of --quick. "overhead" lists
 # (population size, generations, repeats) per timing.
@@ -58,13 +61,24 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Compare moopt with pymoo's NSGA2 on ZDT1-4, ZDT6 and DTLZ2, "
-        "time the loop overhead of both, and run a scikit-learn tuning task.",
+        "time the loop overhead of both, run a scikit-learn tuning task, and "
+        "measure SQLite storage overhead, parallel speed-up and worker "
+        "utilization.",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
         help="small budgets for tests: zdt1 and dtlz2, 1 seed, 40 generations, "
-        "a tiny tuning task; writes to benchmarks/results/quick by default",
+        "a tiny tuning task, short durability runs; writes to "
+        "benchmarks/results/quick by default",
+    )
+    parser.add_argument(
+        "--suite",
+        choices=("all", *SUITES),
+        default="all",
+        help="run only the problem suite (test problems, loop overhead, tuning) "
+        "or only the durability suite (SQLite, speed-up, utilization) "
+        "(default: all)",
     )
     parser.add_argument(
         "--problems",
@@ -88,7 +102,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--workers",
         type=_positive_int,
         default=2,
-        help="worker processes for the runs (default: 2)",
+        help="worker processes for the runs of the problem suite (default: 2)",
     )
     return parser.parse_args(argv)
 
@@ -116,12 +130,52 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
+    suites = SUITES if args.suite == "all" else (args.suite,)
     budget = QUICK if args.quick else FULL
-    problems = args.problems or budget["problems"]
-    seeds = list(range(args.seeds or budget["seeds"]))
     output = args.output or budget["output"]
     start = time.perf_counter()
 
+    summary: dict[str, Any] = {
+        "settings": {
+            "command": " ".join(["python -m benchmarks", *argv]),
+            "quick": args.quick,
+            "suites": list(suites),
+        },
+        "environment": _environment(),
+    }
+    targets = []
+    # The durability suite measures wall times, so it runs while nothing else
+    # of the benchmark does.
+    if "durability" in suites:
+        summary["durability"] = durability.run_in_child(args.quick)
+        targets += report.evaluate_durability_targets(summary["durability"])
+    if "problems" in suites:
+        targets = run_problem_suite(args, budget, output, summary) + targets
+    summary["targets"] = targets
+    summary["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(
+        timespec="seconds"
+    )
+    summary["wall_time_s"] = time.perf_counter() - start
+    markdown = report.render_markdown(summary)
+    report.write_summary(summary, markdown, output)
+    print(markdown, end="")
+    _progress(f"results written to {output}")
+    return 0
+
+
+def run_problem_suite(
+    args: argparse.Namespace,
+    budget: dict[str, Any],
+    output: Path,
+    summary: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Run the test problems, the loop overhead and the tuning task.
+
+    Adds their settings and results to ``summary``, draws one PNG per problem
+    into ``output``, and returns their targets.
+    """
+    problems = args.problems or budget["problems"]
+    seeds = list(range(args.seeds or budget["seeds"]))
     overhead = []
     for population_size, n_generations, repeats in budget["overhead"]:
         entry = measure_overhead(population_size, n_generations, repeats)
@@ -160,24 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         plot_front(name, fronts, seeds[0], output / f"{name}.png")
 
-    summary: dict[str, Any] = {
-        "settings": _settings(args, argv, budget, problems, seeds, tuning_jobs),
-        "environment": _environment(),
-        "problems": report.summarize_problems(problem_records, problems),
-        "overhead": overhead,
-        "tuning": report.summarize_tuning(tuning_records),
-    }
+    summary["settings"].update(_settings(args, budget, problems, seeds, tuning_jobs))
+    summary["problems"] = report.summarize_problems(problem_records, problems)
+    summary["overhead"] = overhead
+    summary["tuning"] = report.summarize_tuning(tuning_records)
     summary["comparisons"] = report.compare_like_for_like(summary["problems"])
-    summary["targets"] = report.evaluate_targets(summary["problems"], overhead)
-    summary["finished_at"] = datetime.datetime.now(datetime.UTC).isoformat(
-        timespec="seconds"
-    )
-    summary["wall_time_s"] = time.perf_counter() - start
-    markdown = report.render_markdown(summary)
-    report.write_summary(summary, markdown, output)
-    print(markdown, end="")
-    _progress(f"results written to {output}")
-    return 0
+    return report.evaluate_targets(summary["problems"], overhead)
 
 
 def run_in_pool(
@@ -217,7 +259,6 @@ def _progress(message: str) -> None:
 
 def _settings(
     args: argparse.Namespace,
-    argv: list[str],
     budget: dict[str, Any],
     problems: list[str],
     seeds: list[int],
@@ -228,8 +269,6 @@ def _settings(
         for job in tuning_jobs
     }
     return {
-        "command": " ".join(["python -m benchmarks", *argv]),
-        "quick": args.quick,
         "problems": problems,
         "seeds": seeds,
         "population_size": POPULATION_SIZE,

@@ -14,6 +14,12 @@ from benchmarks.runners import ARCHIVE_ROWS, POPULATION_ROWS, ROWS
 
 PYMOO_ROWS = ("pymoo_default", "pymoo_same_operators")
 MAX_OVERHEAD_RATIO = 0.5
+# Targets of the durability suite. The growth is the cost that SQLite adds per
+# trial over the last window of trials divided by that over the first window.
+MAX_SQLITE_US_PER_TRIAL = 50.0
+MAX_SQLITE_GROWTH = 1.5
+MIN_SPEEDUP = 1.7
+MIN_ASYNC_UTILIZATION = 0.9
 
 
 def describe(samples: list[float]) -> dict[str, float]:
@@ -173,10 +179,59 @@ def evaluate_targets(
     return targets
 
 
+def evaluate_durability_targets(durability: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the targets of the durability suite with their measured values.
+
+    The growth ratio is None when the first window showed no added cost, and
+    its target then fails.
+    """
+    sqlite = durability["sqlite"]
+    speedup = durability["speedup"]
+    utilization = durability["utilization"]
+    modes = utilization["modes"]
+    window = sqlite["window"]
+    return [
+        _target(
+            f"SQLite storage adds <= {MAX_SQLITE_US_PER_TRIAL:g} us per trial "
+            f"({sqlite['n_trials']} trials, zero-cost objective)",
+            sqlite["added_us_per_trial"],
+            MAX_SQLITE_US_PER_TRIAL,
+            higher_is_better=False,
+        ),
+        _target(
+            f"SQLite cost per trial over the last {window} trials / over the first "
+            f"{window} <= {MAX_SQLITE_GROWTH:g}",
+            sqlite["growth_ratio"],
+            MAX_SQLITE_GROWTH,
+            higher_is_better=False,
+        ),
+        _target(
+            f"speed-up of {speedup['n_workers']} workers on a {speedup['sleep_s']:g} s "
+            f"objective >= {MIN_SPEEDUP:g}, worker start-up included",
+            speedup["speedup"],
+            MIN_SPEEDUP,
+            higher_is_better=True,
+        ),
+        _target(
+            f"utilization of {utilization['n_workers']} workers in async mode >= "
+            f"{MIN_ASYNC_UTILIZATION:g}, worker start-up included (generational "
+            f"mode in the same run: {modes['generational']['utilization']:.3f})",
+            modes["async"]["utilization"],
+            MIN_ASYNC_UTILIZATION,
+            higher_is_better=True,
+        ),
+    ]
+
+
 def _target(
-    description: str, value: float, threshold: float, *, higher_is_better: bool
+    description: str, value: float | None, threshold: float, *, higher_is_better: bool
 ) -> dict[str, Any]:
-    passed = value >= threshold if higher_is_better else value <= threshold
+    if value is None:
+        passed = False
+    elif higher_is_better:
+        passed = value >= threshold
+    else:
+        passed = value <= threshold
     return {
         "target": description,
         "value": value,
@@ -188,9 +243,11 @@ def _target(
 def format_target(target: dict[str, Any]) -> str:
     """Return one line: PASS or FAIL, the target, and the measured figures."""
     outcome = "PASS" if target["passed"] else "FAIL"
+    value = target["value"]
+    measured = "n/a" if value is None else f"{value:.5g}"
     return (
         f"{outcome} {target['target']} "
-        f"(measured {target['value']:.5g}, threshold {target['threshold']:.5g})"
+        f"(measured {measured}, threshold {target['threshold']:.5g})"
     )
 
 
@@ -225,10 +282,15 @@ def render_markdown(summary: dict[str, Any]) -> str:
         + ".",
     ]
 
-    lines += _problem_lines(summary["problems"], settings)
-    lines += _comparison_lines(summary["comparisons"])
-    lines += _overhead_lines(summary["overhead"])
-    lines += _tuning_lines(summary["tuning"], settings["tuning"], settings["workers"])
+    if "problems" in summary:
+        lines += _problem_lines(summary["problems"], settings)
+        lines += _comparison_lines(summary["comparisons"])
+        lines += _overhead_lines(summary["overhead"])
+        lines += _tuning_lines(
+            summary["tuning"], settings["tuning"], settings["workers"]
+        )
+    if "durability" in summary:
+        lines += _durability_lines(summary["durability"])
 
     passed = sum(target["passed"] for target in summary["targets"])
     lines += [
@@ -357,6 +419,96 @@ def _tuning_lines(
             f"| {stats['best_accuracy']['median']:.4f} "
             f"| {stats['n_pareto']['median']:.0f} "
             f"| {stats['time_s']['median']:.1f} |"
+        )
+    return lines
+
+
+def _durability_lines(durability: dict[str, Any]) -> list[str]:
+    sqlite = durability["sqlite"]
+    speedup = durability["speedup"]
+    utilization = durability["utilization"]
+    window = sqlite["window"]
+    growth = sqlite["growth_ratio"]
+    growth_text = "n/a" if growth is None else f"{growth:.3f}"
+    lines = [
+        "",
+        "## Durability and parallelism",
+        "",
+        "This suite runs alone, before the problem suite, in a child process that "
+        f"imports only moopt and numpy. It took {durability['time_s']:.0f} s.",
+        "",
+        "### SQLite storage",
+        "",
+        f"Serial runs of {sqlite['n_trials']} trials, population "
+        f"{sqlite['population_size']}, of an objective that costs nothing (a float, "
+        "an int and a categorical parameter), in memory and in a new SQLite file "
+        f"in a temporary folder. The two alternate and each figure is the best of "
+        f"{sqlite['repeats']} runs. Whole run: wall time of `optimize` per trial. "
+        f"A window is {window} trials: the time between the objective calls of "
+        f"trials 0 and {window}, and of trials {sqlite['n_trials'] - window - 1} "
+        f"and {sqlite['n_trials'] - 1}, per trial. Each window contains {window} "
+        f"trials told and {window // sqlite['population_size']} generations asked. "
+        "Both runs ask the same trials, so the difference is the cost of storage.",
+        "",
+        f"| storage | whole run (us/trial) | first {window} trials (us/trial) "
+        f"| last {window} trials (us/trial) |",
+        "|---|---:|---:|---:|",
+    ]
+    for label, key in (
+        ("memory", "memory"),
+        ("SQLite", "sqlite"),
+        ("added by SQLite", "added"),
+    ):
+        lines.append(
+            f"| {label} | {sqlite[f'{key}_us_per_trial']:.1f} "
+            f"| {sqlite[f'{key}_first_window_us_per_trial']:.1f} "
+            f"| {sqlite[f'{key}_last_window_us_per_trial']:.1f} |"
+        )
+    lines += [
+        "",
+        f"Cost added by SQLite per trial, last window / first window: {growth_text}.",
+        "",
+        "### Speed-up",
+        "",
+        f"An objective that sleeps {speedup['sleep_s']:g} s, {speedup['n_trials']} "
+        f"trials, population {speedup['population_size']}: a serial run against "
+        f"{speedup['n_workers']} local worker processes, same seed and same trials. "
+        "Wall time of `optimize`, which for the parallel run includes starting its "
+        "workers. Start-up is the time from the call of `optimize` to the start of "
+        "the first trial.",
+        "",
+        "| workers | wall (s) | start-up (s) |",
+        "|---|---:|---:|",
+        f"| 1 (serial, in the calling process) | {speedup['serial_s']:.2f} | |",
+        f"| {speedup['n_workers']} | {speedup['parallel_s']:.2f} "
+        f"| {speedup['parallel_startup_s']:.2f} |",
+        "",
+        f"Speed-up, serial / parallel wall time: {speedup['speedup']:.2f}.",
+        "",
+        "### Worker utilization",
+        "",
+        f"{utilization['n_workers']} local worker processes, population "
+        f"{utilization['population_size']}, {utilization['n_trials']} trials in each "
+        "mode, an objective that sleeps a lognormal time (median "
+        f"{utilization['median_s']:g} s, sigma {utilization['sigma']:g}) drawn from "
+        "a generator seeded by the trial's params. Utilization is the busy time "
+        "(sum of `Trial.duration`) / (workers x wall time of `optimize`), so worker "
+        "start-up counts. The start-up columns give the time from the call of "
+        f"`optimize` to the start of the first trial and of the "
+        f"{utilization['n_workers']}th. The last column measures the wall time "
+        "from the start of the first trial instead, for information.",
+        "",
+        "| mode | wall (s) | busy (s) | first trial started (s) "
+        f"| {utilization['n_workers']} trials started (s) | utilization "
+        "| utilization after start-up |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for mode, stats in utilization["modes"].items():
+        lines.append(
+            f"| {mode} | {stats['wall_s']:.2f} | {stats['busy_s']:.2f} "
+            f"| {stats['first_start_s']:.2f} | {stats['all_workers_started_s']:.2f} "
+            f"| {stats['utilization']:.3f} "
+            f"| {stats['utilization_after_startup']:.3f} |"
         )
     return lines
 

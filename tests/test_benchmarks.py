@@ -14,6 +14,7 @@ from pymoo.optimize import minimize
 
 import moopt
 from benchmarks.__main__ import parse_args
+from benchmarks.durability import LognormalSleepObjective, measure_sqlite_overhead
 from benchmarks.problems import (
     ZDT6_F1_MIN,
     dtlz2_front,
@@ -22,7 +23,12 @@ from benchmarks.problems import (
     true_front,
     zdt3_front,
 )
-from benchmarks.report import compare_like_for_like, evaluate_targets
+from benchmarks.report import (
+    compare_like_for_like,
+    evaluate_durability_targets,
+    evaluate_targets,
+    format_target,
+)
 from benchmarks.runners import RecordingEvaluator, check_front, make_pymoo_nsga2
 
 # The benchmarks package lives at the repository root and is not installed;
@@ -38,6 +44,8 @@ ARCHIVE_ROWS = (
 )
 QUICK_ROWS = POPULATION_ROWS + ARCHIVE_ROWS
 PYMOO_VARIANTS = ("pymoo_default", "pymoo_same_operators")
+# SQLite cost, its growth, the speed-up and the async utilization.
+DURABILITY_TARGETS = 4
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +154,9 @@ def test_quick_summary_reports_overhead_and_tuning(quick_summary):
 
 def test_quick_summary_records_targets(quick_summary):
     targets = quick_summary["targets"]
-    # Two comparisons per pymoo variant and problem, and two overhead ratios.
-    assert len(targets) == 2 * 2 * len(QUICK_PROBLEMS) + 2
+    # Two comparisons per pymoo variant and problem, two overhead ratios, and
+    # the durability suite's targets.
+    assert len(targets) == 2 * 2 * len(QUICK_PROBLEMS) + 2 + DURABILITY_TARGETS
     for target in targets:
         assert isinstance(target["passed"], bool)
         assert math.isfinite(target["value"])
@@ -159,7 +168,8 @@ def test_quick_markdown_lists_every_row(quick_run):
     for name in QUICK_PROBLEMS:
         for row in QUICK_ROWS:
             assert f"| {name} | 4000 | {row} |" in markdown
-    assert markdown.count("\n- PASS ") + markdown.count("\n- FAIL ") == 10
+    n_targets = markdown.count("\n- PASS ") + markdown.count("\n- FAIL ")
+    assert n_targets == 10 + DURABILITY_TARGETS
     assert markdown.count("\n- comparison ") == 8
     assert "## Like-for-like comparisons" in markdown
 
@@ -169,6 +179,209 @@ def test_quick_run_draws_png_per_problem(quick_run):
     for name in QUICK_PROBLEMS:
         header = (output / f"{name}.png").read_bytes()[:8]
         assert header == b"\x89PNG\r\n\x1a\n", name
+
+
+SQLITE_FIGURES = (
+    "memory_us_per_trial",
+    "sqlite_us_per_trial",
+    "memory_first_window_us_per_trial",
+    "memory_last_window_us_per_trial",
+    "sqlite_first_window_us_per_trial",
+    "sqlite_last_window_us_per_trial",
+)
+UTILIZATION_FIGURES = (
+    "wall_s",
+    "busy_s",
+    "first_start_s",
+    "all_workers_started_s",
+    "utilization",
+    "utilization_after_startup",
+)
+
+
+@pytest.fixture(scope="module")
+def durability_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[subprocess.CompletedProcess, Path]:
+    output = tmp_path_factory.mktemp("durability")
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks",
+            "--quick",
+            "--suite",
+            "durability",
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return completed, output
+
+
+def test_quick_summary_reports_sqlite_overhead(quick_summary):
+    sqlite = quick_summary["durability"]["sqlite"]
+    assert sqlite["n_trials"] == 2000
+    for key in SQLITE_FIGURES:
+        assert math.isfinite(sqlite[key]), key
+        assert sqlite[key] > 0.0, key
+    for part in ("", "first_window_", "last_window_"):
+        added = sqlite[f"added_{part}us_per_trial"]
+        difference = (
+            sqlite[f"sqlite_{part}us_per_trial"] - sqlite[f"memory_{part}us_per_trial"]
+        )
+        assert added == pytest.approx(difference), part
+    if sqlite["growth_ratio"] is not None:
+        assert math.isfinite(sqlite["growth_ratio"])
+
+
+def test_quick_summary_reports_speedup(quick_summary):
+    speedup = quick_summary["durability"]["speedup"]
+    assert speedup["n_workers"] == 2
+    for key in ("serial_s", "parallel_s", "parallel_startup_s", "speedup"):
+        assert math.isfinite(speedup[key]), key
+        assert speedup[key] > 0.0, key
+    assert speedup["speedup"] == pytest.approx(
+        speedup["serial_s"] / speedup["parallel_s"]
+    )
+
+
+def test_quick_summary_reports_utilization_per_mode(quick_summary):
+    utilization = quick_summary["durability"]["utilization"]
+    assert utilization["n_workers"] == 8
+    assert list(utilization["modes"]) == ["generational", "async"]
+    for mode, stats in utilization["modes"].items():
+        for key in UTILIZATION_FIGURES:
+            assert math.isfinite(stats[key]), (mode, key)
+        # Every trial runs inside the call of optimize on one of the workers,
+        # so the busy time cannot exceed workers x wall time.
+        assert 0.0 < stats["utilization"] <= 1.0, mode
+        assert stats["first_start_s"] <= stats["all_workers_started_s"], mode
+        assert stats["utilization_after_startup"] >= stats["utilization"], mode
+
+
+def test_quick_markdown_has_durability_tables(quick_run):
+    _, output = quick_run
+    markdown = (output / "summary.md").read_text()
+    assert "## Durability and parallelism" in markdown
+    for row in ("| memory |", "| SQLite |", "| added by SQLite |"):
+        assert row in markdown, row
+    assert "| 1 (serial, in the calling process) |" in markdown
+    assert "| generational |" in markdown
+    assert "| async |" in markdown
+    assert "utilization of 8 workers in async mode >= 0.9" in markdown
+    # The durability section follows the sections of the problem suite.
+    assert markdown.index("## Tuning task") < markdown.index("## Durability")
+
+
+def test_durability_suite_runs_alone(durability_run):
+    completed, output = durability_run
+    assert completed.returncode == 0, completed.stderr
+    summary = json.loads((output / "summary.json").read_text())
+    assert summary["settings"]["suites"] == ["durability"]
+    assert "problems" not in summary
+    assert "tuning" not in summary
+    assert sorted(summary["durability"]) == [
+        "speedup",
+        "sqlite",
+        "time_s",
+        "utilization",
+    ]
+    assert len(summary["targets"]) == DURABILITY_TARGETS
+    for target in summary["targets"]:
+        assert isinstance(target["passed"], bool)
+    assert not list(output.glob("*.png"))
+    assert "## Test problems" not in completed.stdout
+    assert "## Durability and parallelism" in completed.stdout
+
+
+def test_suite_option_defaults_to_all():
+    assert parse_args([]).suite == "all"
+    assert parse_args(["--suite", "problems"]).suite == "problems"
+    assert parse_args(["--suite", "durability"]).suite == "durability"
+
+
+def test_unknown_suite_rejected(capsys):
+    with pytest.raises(SystemExit):
+        parse_args(["--suite", "storage"])
+    assert "invalid choice: 'storage'" in capsys.readouterr().err
+
+
+def test_lognormal_sleep_repeats_per_params():
+    objective = LognormalSleepObjective(0.05, 1.0)
+    params = {"x": 0.25, "n": 3, "kind": "b"}
+    assert objective.sleep_time(params) == objective.sleep_time(dict(params))
+    assert objective.sleep_time(params) != objective.sleep_time({**params, "n": 4})
+
+
+def test_lognormal_sleep_has_median_and_sigma():
+    objective = LognormalSleepObjective(0.05, 1.0)
+    times = np.array(
+        [
+            objective.sleep_time({"x": x, "n": 1, "kind": "a"})
+            for x in np.linspace(0.0, 1.0, 4000)
+        ]
+    )
+    logs = np.log(times)
+    # The standard errors are about 0.02 for the median of the logs and
+    # 0.011 for their standard deviation, so these bounds are 5 of them.
+    assert np.median(logs) == pytest.approx(np.log(0.05), abs=0.1)
+    assert logs.std() == pytest.approx(1.0, abs=0.06)
+
+
+def test_sqlite_windows_need_whole_generations():
+    with pytest.raises(ValueError, match="must be multiples of population_size=100"):
+        measure_sqlite_overhead(1000, 100, 150, 1)
+
+
+def test_durability_targets_compare_thresholds():
+    durability = {
+        "sqlite": {
+            "n_trials": 10_000,
+            "window": 1000,
+            "added_us_per_trial": 42.0,
+            "growth_ratio": 1.6,
+        },
+        "speedup": {"n_workers": 2, "sleep_s": 0.2, "speedup": 1.75},
+        "utilization": {
+            "n_workers": 8,
+            "modes": {
+                "generational": {"utilization": 0.45},
+                "async": {"utilization": 0.85},
+            },
+        },
+    }
+    targets = evaluate_durability_targets(durability)
+    # 42 us <= 50 passes; growth 1.6 > 1.5 fails; speed-up 1.75 >= 1.7
+    # passes; async utilization 0.85 < 0.9 fails.
+    assert [target["passed"] for target in targets] == [True, False, True, False]
+    assert "generational mode in the same run: 0.450" in targets[3]["target"]
+
+
+def test_undefined_growth_ratio_fails_target():
+    durability = {
+        "sqlite": {
+            "n_trials": 2000,
+            "window": 200,
+            "added_us_per_trial": 30.0,
+            "growth_ratio": None,
+        },
+        "speedup": {"n_workers": 2, "sleep_s": 0.2, "speedup": 1.9},
+        "utilization": {
+            "n_workers": 8,
+            "modes": {
+                "generational": {"utilization": 0.45},
+                "async": {"utilization": 0.95},
+            },
+        },
+    }
+    growth = evaluate_durability_targets(durability)[1]
+    assert growth["passed"] is False
+    assert "(measured n/a, threshold 1.5)" in format_target(growth)
 
 
 def test_unknown_problem_name_rejected(capsys):
