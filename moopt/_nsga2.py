@@ -365,7 +365,7 @@ class NSGA2(StudyPersistence):
         self._n_told += 1
         self._pending -= 1
         generation.refresh(row)
-        self._save(generation, [row])
+        self._save_told(generation, row)
         if self.mode == "async" or self._pending == 0:
             self._survive(generation)
         return self._trial(generation, row)

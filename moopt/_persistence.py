@@ -162,6 +162,21 @@ class StudyPersistence:
         else:
             self._storage.save_results([self._outcome(generation, row) for row in rows])
 
+    def _save_told(self, generation: Generation, row: int) -> None:
+        """Commit the outcome of one told trial: the hot path of a stored run."""
+        if self._storage is None or self._replaying:
+            return
+        trial = self._trial(generation, row)
+        self._storage.save_result(
+            trial.number,
+            trial.state,
+            trial.values,
+            trial.error,
+            trial.violation,
+            trial.duration,
+            int(generation.told_order[row]),
+        )
+
     def _outcome(self, generation: Generation, row: int) -> TrialOutcome:
         told_order = int(generation.told_order[row])
         return TrialOutcome(

@@ -71,6 +71,12 @@ CREATE TABLE IF NOT EXISTS locks (
 _HOLDERS: dict[tuple[str, str], weakref.ref[Storage]] = {}
 
 
+_UPDATE_OUTCOME = (
+    "UPDATE trials SET state = ?, outputs = ?, error = ?, violation = ?, "
+    "duration = ?, finished = ?, told_order = ? WHERE study_id = ? AND number = ?"
+)
+
+
 class StudyLockedError(RuntimeError):
     """Another live process is running the study."""
 
@@ -270,6 +276,35 @@ class Storage:
                 records,
             )
 
+    def save_result(
+        self,
+        number: int,
+        state: str,
+        outputs: dict[str, Any] | None,
+        error: str | None,
+        violation: float,
+        duration: float,
+        told_order: int,
+    ) -> None:
+        """Store the outcome of one trial stored before, in one statement.
+
+        In autocommit mode a single statement is its own transaction.
+        """
+        self._connection.execute(
+            _UPDATE_OUTCOME,
+            (
+                state,
+                None if outputs is None else _ENCODER.encode(outputs),
+                error,
+                violation,
+                duration,
+                time.time(),
+                told_order,
+                self._id,
+                number,
+            ),
+        )
+
     def save_results(self, outcomes: list[TrialOutcome]) -> None:
         """Store the outcome of trials already stored by ``save_trials``.
 
@@ -291,17 +326,8 @@ class Storage:
             )
             for outcome in outcomes
         ]
-        update = (
-            "UPDATE trials SET state = ?, outputs = ?, error = ?, violation = ?, "
-            "duration = ?, finished = ?, told_order = ? "
-            "WHERE study_id = ? AND number = ?"
-        )
-        if len(records) == 1:
-            # In autocommit mode a single statement is its own transaction.
-            self._connection.execute(update, records[0])
-            return
         with self._transaction():
-            self._connection.executemany(update, records)
+            self._connection.executemany(_UPDATE_OUTCOME, records)
 
     def delete_trials_from(self, number: int) -> None:
         """Delete every trial numbered ``number`` or higher."""
