@@ -93,12 +93,15 @@ def optimize(
         OpenMP to one thread.
     executor : concurrent.futures.Executor, optional
         Evaluate trials on this executor instead, for example a Dask
-        ``Client(...).get_executor(pure=False)``. With either option, a
-        deterministic objective gives the same trials as a serial run.
+        ``Client(...).get_executor(pure=False)``. The pickled objective goes
+        with every task, so keep large data out of its closure and load it
+        in the objective. With either option, a deterministic objective gives
+        the same trials as a serial run.
     trial_timeout : float, optional
         Seconds after which a running trial fails with a timeout error. A
         local worker that hangs is replaced; a task on a user's executor is
-        abandoned.
+        abandoned. On a user's executor the clock starts when the task is
+        submitted, so time spent queued on a busy cluster counts.
     limit_worker_threads : bool, default True
         Limit BLAS and OpenMP to one thread in each local worker, so that
         ``n_workers`` workers do not compete for the cores. Pass False when
