@@ -82,11 +82,11 @@ def sphere(params):
     return {"f1": x**2, "f2": (x - 2.0) ** 2}
 
 
-def optimize_sphere(path, **options):
+def optimize_sphere(path, objective=sphere, **options):
     settings = {"n_trials": 30, "population_size": 10, "seed": 0}
     settings.update(options)
     return moopt.optimize(
-        sphere,
+        objective,
         {"x": Float(-5.0, 5.0)},
         {"f1": "minimize", "f2": "minimize"},
         storage=path,
@@ -120,16 +120,7 @@ def test_finished_study_evaluates_nothing_again(tmp_path):
         calls.append(params)
         return sphere(params)
 
-    again = moopt.optimize(
-        counting,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
-        n_trials=30,
-        population_size=10,
-        seed=0,
-        storage=path,
-        study_name="sphere",
-    )
+    again = optimize_sphere(path, counting)
 
     assert calls == []
     assert [t.params for t in again.trials] == [t.params for t in first.trials]
@@ -156,16 +147,7 @@ def test_interrupt_marks_cancelled_and_resumes(tmp_path):
             raise KeyboardInterrupt
         return sphere(params)
 
-    partial = moopt.optimize(
-        interrupted,
-        {"x": Float(-5.0, 5.0)},
-        {"f1": "minimize", "f2": "minimize"},
-        n_trials=30,
-        population_size=10,
-        seed=0,
-        storage=path,
-        study_name="sphere",
-    )
+    partial = optimize_sphere(path, interrupted)
     stored = moopt.load_study(path, "sphere")
     resumed = optimize_sphere(path)
     straight = optimize_sphere(tmp_path / "straight.db")
