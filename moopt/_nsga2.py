@@ -460,8 +460,8 @@ class NSGA2(StudyPersistence):
 
         In generational mode, running trials after the last started one are
         dropped, because they never started, and the generation gets no
-        survival; so a resumed study runs its cancelled and dropped trials as
-        if nothing had happened.
+        survival. A resumed study then runs its cancelled and dropped trials
+        as if nothing had happened.
         """
         if not self._generations or not self._pending:
             return

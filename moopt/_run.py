@@ -37,7 +37,7 @@ class Run:
     started: bool = False
 
     def _may_start(self) -> bool:
-        """Whether a new trial may start: before the deadline, or if none has."""
+        """Return whether a new trial may start: before the deadline, or if none has."""
         return time.monotonic() < self.deadline or not self.started
 
     def execute(self) -> None:

@@ -219,7 +219,7 @@ class Storage:
         return (str(self.path.resolve()), self.study_name)
 
     def break_lock(self) -> tuple[int, str] | None:
-        """Remove the run lock whoever holds it; return (pid, host) or None."""
+        """Remove the run lock, held by any process; return its (pid, host) or None."""
         with self._transaction(immediate=True):
             holder = self._connection.execute(
                 "SELECT pid, host FROM locks WHERE study_id = ?", (self._id,)
