@@ -6,10 +6,11 @@ Declare a search space and named objectives with directions, then call
 
 import logging
 
-from moopt._indicators import hypervolume, igd, igd_plus
+from moopt._indicators import hypervolume, hypervolume_contributions, igd, igd_plus
 from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
 from moopt._optimize import optimize
+from moopt._selection import select
 from moopt._sorting import crowding_distance, nondominated_rank, pareto_mask
 from moopt._space import Categorical, Float, Int
 from moopt._storage import StudyLockedError
@@ -30,6 +31,7 @@ __all__ = [
     "Trial",
     "crowding_distance",
     "hypervolume",
+    "hypervolume_contributions",
     "igd",
     "igd_plus",
     "load_study",
@@ -37,6 +39,7 @@ __all__ = [
     "optimize",
     "pareto_mask",
     "plot_pareto_front",
+    "select",
 ]
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

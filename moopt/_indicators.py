@@ -60,6 +60,40 @@ def hypervolume(
     return float(moocore.hypervolume(inside, ref=reference))
 
 
+def hypervolume_contributions(
+    values: np.ndarray | Result,
+    reference_point: Sequence[float],
+    directions: Sequence[str] | None = None,
+) -> np.ndarray:
+    """Return the hypervolume each point adds that no other point covers.
+
+    The contribution of a point is the hypervolume of all points minus the
+    hypervolume without it, so dominated points, points beyond the reference
+    point and each copy of a duplicated point contribute 0. A ``Result``
+    stands for its ``pareto_front`` and ``directions``.
+
+    Returns
+    -------
+    contributions : float64 array of shape (n_points,)
+    """
+    values, directions = _unpack_result(values, directions)
+    array = check_values(values)
+    reference = check_point(reference_point, array.shape[1], "reference_point")
+    if not np.isfinite(reference).all():
+        raise ValueError(f"reference_point must be finite, got {reference.tolist()}")
+    if not np.isfinite(array).all():
+        raise ValueError("values must be finite for hypervolume contributions")
+    signs = check_directions(directions, array.shape[1])
+    minimized = array * signs
+    contributions = np.zeros(len(array))
+    inside = (minimized < reference * signs).all(axis=1)
+    if inside.any():
+        contributions[inside] = moocore.hv_contributions(
+            minimized[inside], ref=reference * signs
+        )
+    return contributions
+
+
 def igd(
     values: np.ndarray | Result,
     reference_front: np.ndarray,

@@ -1,0 +1,149 @@
+"""select and hypervolume_contributions on fronts with hand-worked values."""
+
+from __future__ import annotations
+
+import moocore
+import numpy as np
+import pytest
+
+import moopt
+from moopt import Int
+
+
+def result_of(rows, directions, extra=None):
+    """Return a Result whose trial i has the objective values rows[i]."""
+    names = [f"f{j + 1}" for j in range(len(directions))]
+    optimizer = moopt.NSGA2(
+        {"i": Int(0, len(rows) - 1)},
+        dict(zip(names, directions, strict=True)),
+        population_size=len(rows),
+        initial_params=[{"i": i} for i in range(len(rows))],
+        seed=0,
+    )
+    for trial in optimizer.ask():
+        i = trial.params["i"]
+        values = dict(zip(names, rows[i], strict=True))
+        values.update((extra or {}).get(i, {}))
+        optimizer.tell(trial, values)
+    return optimizer.result()
+
+
+# A convex front, both minimized. Normalized, the extremes are (0, 1) and
+# (1, 0), so the knee maximizes 1 - x - y: trial 2 at (0.2, 0.2) in user units
+# (1, 1) scores 0.6, more than any other.
+CONVEX = [(0.0, 5.0), (0.5, 2.0), (1.0, 1.0), (2.0, 0.5), (5.0, 0.0)]
+
+
+def test_knee_of_convex_front():
+    result = result_of(CONVEX, ["minimize", "minimize"])
+
+    assert moopt.select(result).number == 2
+
+
+def test_knee_with_maximized_objective():
+    # The same front with f2 negated and maximized: the same knee.
+    rows = [(a, -b) for a, b in CONVEX]
+    result = result_of(rows, ["minimize", "maximize"])
+
+    assert moopt.select(result).number == 2
+
+
+def test_best_objective_within_bounds():
+    result = result_of(CONVEX, ["minimize", "minimize"])
+
+    chosen = moopt.select(result, objective="f1", bounds={"f2": (None, 1.5)})
+
+    # f2 <= 1.5 leaves trials 2, 3 and 4; the lowest f1 among them is trial 2.
+    assert chosen.number == 2
+
+
+def test_bounds_on_extra_output():
+    extra = {i: {"latency": float(10 - 2 * i)} for i in range(5)}
+    result = result_of(CONVEX, ["minimize", "minimize"], extra)
+
+    chosen = moopt.select(result, objective="f2", bounds={"latency": (7.0, None)})
+
+    # latency >= 7 keeps trials 0 (10) and 1 (8); f2 is lower for trial 1.
+    assert chosen.number == 1
+
+
+def test_weighted_sum_of_normalized_objectives():
+    result = result_of(CONVEX, ["minimize", "minimize"])
+
+    # Normalized rows: (0, 1), (0.1, 0.4), (0.2, 0.2), (0.4, 0.1), (1, 0).
+    # With weights 3:1 the sums are 1.0, 0.7, 0.8, 1.3, 3.0: trial 1 wins.
+    assert moopt.select(result, weights={"f1": 3.0, "f2": 1.0}).number == 1
+    # Weight on f2 alone picks its best, trial 4.
+    assert moopt.select(result, weights={"f2": 1.0}).number == 4
+
+
+def test_no_trial_within_bounds_raises():
+    result = result_of(CONVEX, ["minimize", "minimize"])
+
+    with pytest.raises(
+        ValueError, match=r"no feasible complete trial meets the bounds"
+    ):
+        moopt.select(result, objective="f1", bounds={"f2": (None, -1.0)})
+    with pytest.raises(
+        ValueError, match=r"no trial of the Pareto set meets the bounds"
+    ):
+        moopt.select(result, bounds={"f1": (10.0, None)})
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"objective": "f9"}, ValueError, "objective 'f9' is not one of"),
+        (
+            {"weights": {"f9": 1.0}},
+            ValueError,
+            r"weights name unknown objectives \['f9'\]",
+        ),
+        ({"weights": {"f1": -1.0}}, ValueError, "weights must be finite, >= 0"),
+        ({"objective": "f1", "weights": {"f1": 1.0}}, ValueError, "not both"),
+        ({"bounds": {"f1": 3}}, ValueError, r"bounds\['f1'\] must be a pair"),
+        ({"bounds": {"nope": (0, 1)}}, ValueError, "no trial has"),
+        ({"bounds": [("f1", 0, 1)]}, TypeError, "bounds must be a dict"),
+    ],
+)
+def test_select_bad_arguments(arguments, error, message):
+    result = result_of(CONVEX, ["minimize", "minimize"])
+
+    with pytest.raises(error, match=message):
+        moopt.select(result, **arguments)
+
+
+def test_contributions_hand_worked():
+    points = [(1.0, 3.0), (2.0, 2.0), (3.0, 1.0), (2.0, 2.0), (3.0, 3.0), (5.0, 0.0)]
+
+    contributions = moopt.hypervolume_contributions(points, [4.0, 4.0])
+
+    # (1, 3) and (3, 1) each add the unit box only they cover. The duplicated
+    # (2, 2) is covered by its copy, (3, 3) is dominated, and (5, 0) lies
+    # beyond the reference point.
+    np.testing.assert_array_equal(contributions, [1.0, 0.0, 1.0, 0.0, 0.0, 0.0])
+
+
+def test_contributions_match_leave_one_out():
+    rng = np.random.default_rng(3)
+    points = rng.random((30, 3))
+    points = points[moopt.pareto_mask(points)]
+    reference = [1.1, 1.1, 1.1]
+    total = moocore.hypervolume(points, ref=reference)
+
+    contributions = moopt.hypervolume_contributions(points, reference)
+
+    for i in range(len(points)):
+        rest = np.delete(points, i, axis=0)
+        expected = total - moocore.hypervolume(rest, ref=reference)
+        assert contributions[i] == pytest.approx(expected, abs=1e-12)
+
+
+def test_contributions_follow_directions_and_result():
+    result = result_of([(a, -b) for a, b in CONVEX], ["minimize", "maximize"])
+
+    from_result = moopt.hypervolume_contributions(result, [6.0, -6.0])
+    flipped = moopt.hypervolume_contributions(CONVEX, [6.0, 6.0])
+
+    np.testing.assert_allclose(from_result, flipped)
+    assert (from_result > 0).all()
