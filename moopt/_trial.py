@@ -98,6 +98,65 @@ class Result:
             f"feasible={self.feasible}, seed={self.seed})"
         )
 
+    def to_dataframe(self) -> Any:
+        """Return a pandas DataFrame with one row per trial, in trial order.
+
+        Columns: number, generation, state, then params, then every output
+        (objectives first), then violation, feasible, rank and
+        crowding_distance, and duration and error. rank and
+        crowding_distance rank the complete trials by constrained domination,
+        0 for the first front; they are missing (NaN) for trials that are not
+        complete. Needs pandas
+        (``pip install "moopt[dataframe]"``).
+        """
+        try:
+            import pandas
+        except ImportError:
+            raise ImportError(
+                "Result.to_dataframe needs pandas; install it with: "
+                "pip install 'moopt[dataframe]'"
+            ) from None
+        from moopt._sorting import front_crowding, nondominated_rank
+
+        ranks = np.full(len(self.trials), np.nan)
+        crowding = np.full(len(self.trials), np.nan)
+        complete = [i for i, t in enumerate(self.trials) if t.state == "complete"]
+        if complete:
+            signs = np.array(
+                [1.0 if d == "minimize" else -1.0 for d in self.directions]
+            )
+            minimized = self.values(tuple(self.trials[i] for i in complete)) * signs
+            violations = np.array([self.trials[i].violation for i in complete])
+            fronts = nondominated_rank(minimized, violations=violations)
+            ranks[complete] = fronts
+            crowding[complete] = front_crowding(minimized, fronts)
+        rows = []
+        for index, trial in enumerate(self.trials):
+            row: dict[str, Any] = {
+                "number": trial.number,
+                "generation": trial.generation,
+                "state": trial.state,
+            }
+            row.update(trial.params)
+            row.update(trial.values or {})
+            row.update(
+                violation=trial.violation,
+                feasible=trial.feasible,
+                rank=ranks[index],
+                crowding_distance=crowding[index],
+                duration=trial.duration,
+                error=trial.error,
+            )
+            rows.append(row)
+        params = list(self.trials[0].params) if self.trials else []
+        outputs = dict.fromkeys(self.objective_names)
+        for trial in self.trials:
+            outputs.update(dict.fromkeys(trial.values or {}))
+        columns = ["number", "generation", "state", *params, *outputs]
+        columns += ["violation", "feasible", "rank", "crowding_distance"]
+        columns += ["duration", "error"]
+        return pandas.DataFrame(rows, columns=columns)
+
     def values(self, trials: tuple[Trial, ...] | None = None) -> np.ndarray:
         """Return the objective values of complete ``trials`` as an array.
 
