@@ -40,19 +40,13 @@ def hypervolume(
     float
         0.0 for an empty set or a set with no point better than the reference.
     """
-    values, directions = _unpack_result(values, directions)
-    array = check_values(values)
-    reference = check_point(reference_point, array.shape[1], "reference_point")
-    if not np.isfinite(reference).all():
-        raise ValueError(f"reference_point must be finite, got {reference.tolist()}")
-    signs = check_directions(directions, array.shape[1])
-    minimized = array * signs
-    reference = reference * signs
-    # Only points strictly better than the reference in every objective add
-    # volume. Such a point with an infinite value adds infinite volume. Infinite
-    # values never reach moocore, because moocore 0.3 crashes on -inf with 3
+    minimized, reference, inside_mask = _against_reference(
+        values, reference_point, directions
+    )
+    # Such a point with an infinite value adds infinite volume. Infinite values
+    # never reach moocore, because moocore 0.3 crashes on -inf with 3
     # objectives.
-    inside = minimized[(minimized < reference).all(axis=1)]
+    inside = minimized[inside_mask]
     if len(inside) == 0:
         return 0.0
     if np.isinf(inside).any():
@@ -76,22 +70,36 @@ def hypervolume_contributions(
     -------
     contributions : float64 array of shape (n_points,)
     """
+    minimized, reference, inside = _against_reference(
+        values, reference_point, directions
+    )
+    if not np.isfinite(minimized).all():
+        raise ValueError("values must be finite for hypervolume contributions")
+    contributions = np.zeros(len(minimized))
+    if inside.any():
+        contributions[inside] = moocore.hv_contributions(
+            minimized[inside], ref=reference
+        )
+    return contributions
+
+
+def _against_reference(
+    values: object, reference_point: object, directions: object
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (minimized values, minimized reference, mask of points inside).
+
+    Only points strictly better than the reference in every objective are
+    inside, and only they add hypervolume.
+    """
     values, directions = _unpack_result(values, directions)
     array = check_values(values)
     reference = check_point(reference_point, array.shape[1], "reference_point")
     if not np.isfinite(reference).all():
         raise ValueError(f"reference_point must be finite, got {reference.tolist()}")
-    if not np.isfinite(array).all():
-        raise ValueError("values must be finite for hypervolume contributions")
     signs = check_directions(directions, array.shape[1])
     minimized = array * signs
-    contributions = np.zeros(len(array))
-    inside = (minimized < reference * signs).all(axis=1)
-    if inside.any():
-        contributions[inside] = moocore.hv_contributions(
-            minimized[inside], ref=reference * signs
-        )
-    return contributions
+    reference = reference * signs
+    return minimized, reference, (minimized < reference).all(axis=1)
 
 
 def igd(

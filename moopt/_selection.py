@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from moopt._trial import Result, Trial
-from moopt._validation import is_real
+from moopt._validation import check_directions, is_real
 
 Bounds = Mapping[str, tuple[float | None, float | None]]
 
@@ -134,7 +134,7 @@ def _within(trials: Sequence[Trial], bounds: Bounds) -> list[Trial]:
 
 
 def _normalized(result: Result, members: list[Trial]) -> np.ndarray:
-    signs = np.array([1.0 if d == "minimize" else -1.0 for d in result.directions])
+    signs = check_directions(result.directions, len(result.directions))
     values = result.values(tuple(members)) * signs
     low, high = values.min(axis=0), values.max(axis=0)
     span = np.where(high > low, high - low, 1.0)

@@ -13,6 +13,7 @@ from moopt._sorting import pareto_set_indices
 from moopt._space import Categorical, Float, Int, Space
 from moopt._storage import Storage, TrialRow, describe
 from moopt._trial import Result, Trial
+from moopt._validation import check_directions
 
 
 def study_config(
@@ -145,7 +146,7 @@ def load_study(storage: str | os.PathLike[str], study_name: str = "default") -> 
     space = space_from_config(config)
     names = tuple(config["objectives"])
     directions = tuple(config["objectives"].values())
-    signs = np.array([1.0 if d == "minimize" else -1.0 for d in directions])
+    signs = check_directions(directions, len(directions))
     trials = tuple(_row_trial(row, space) for row in rows)
     by_number = {trial.number: trial for trial in trials}
     population = ()

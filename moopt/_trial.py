@@ -117,14 +117,13 @@ class Result:
                 "pip install 'moopt[dataframe]'"
             ) from None
         from moopt._sorting import front_crowding, nondominated_rank
+        from moopt._validation import check_directions
 
         ranks = np.full(len(self.trials), np.nan)
         crowding = np.full(len(self.trials), np.nan)
         complete = [i for i, t in enumerate(self.trials) if t.state == "complete"]
         if complete:
-            signs = np.array(
-                [1.0 if d == "minimize" else -1.0 for d in self.directions]
-            )
+            signs = check_directions(self.directions, len(self.directions))
             minimized = self.values(tuple(self.trials[i] for i in complete)) * signs
             violations = np.array([self.trials[i].violation for i in complete])
             fronts = nondominated_rank(minimized, violations=violations)
