@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moopt._generation import RUNNING, STATE_NAMES, Generation
+from moopt._generation import RUNNING, Generation
 from moopt._storage import Storage, TrialOutcome, TrialRow
 from moopt._study import study_config, trial_row
 
@@ -166,25 +166,18 @@ class StudyPersistence:
         """Commit the outcome of one told trial: the hot path of a stored run."""
         if self._storage is None or self._replaying:
             return
-        trial = self._trial(generation, row)
-        self._storage.save_result(
-            trial.number,
-            trial.state,
-            trial.values,
-            trial.error,
-            trial.violation,
-            trial.duration,
-            int(generation.told_order[row]),
-        )
+        self._storage.save_result(self._outcome(generation, row))
 
     def _outcome(self, generation: Generation, row: int) -> TrialOutcome:
+        """Return the stored outcome of a trial, reusing its cached Trial."""
+        trial = self._trial(generation, row)
         told_order = int(generation.told_order[row])
         return TrialOutcome(
-            number=generation.first_number + row,
-            state=STATE_NAMES[generation.states[row]],
-            outputs=generation.output(row),
-            error=generation.errors[row],
-            violation=float(generation.violations[row]),
-            duration=float(generation.durations[row]),
+            number=trial.number,
+            state=trial.state,
+            outputs=trial.values,
+            error=trial.error,
+            violation=trial.violation,
+            duration=trial.duration,
             told_order=None if told_order < 0 else told_order,
         )

@@ -276,58 +276,34 @@ class Storage:
                 records,
             )
 
-    def save_result(
-        self,
-        number: int,
-        state: str,
-        outputs: dict[str, Any] | None,
-        error: str | None,
-        violation: float,
-        duration: float,
-        told_order: int,
-    ) -> None:
-        """Store the outcome of one trial stored before, in one statement.
+    def save_result(self, outcome: TrialOutcome) -> None:
+        """Store the outcome of one trial stored before by ``save_trials``.
 
-        In autocommit mode a single statement is its own transaction.
+        Only the columns a tell changes are written, in one statement, which
+        autocommit mode commits on its own.
         """
-        self._connection.execute(
-            _UPDATE_OUTCOME,
-            (
-                state,
-                None if outputs is None else _ENCODER.encode(outputs),
-                error,
-                violation,
-                duration,
-                time.time(),
-                told_order,
-                self._id,
-                number,
-            ),
-        )
+        self._connection.execute(_UPDATE_OUTCOME, self._record(outcome, time.time()))
 
     def save_results(self, outcomes: list[TrialOutcome]) -> None:
-        """Store the outcome of trials already stored by ``save_trials``.
-
-        Only the columns a tell changes are written, so a told trial costs one
-        short statement, committed on its own.
-        """
+        """Store the outcomes of several trials in one transaction."""
         now = time.time()
-        records = [
-            (
-                outcome.state,
-                None if outcome.outputs is None else _dumps(outcome.outputs),
-                outcome.error,
-                outcome.violation,
-                outcome.duration,
-                now,
-                outcome.told_order,
-                self._id,
-                outcome.number,
-            )
-            for outcome in outcomes
-        ]
+        records = [self._record(outcome, now) for outcome in outcomes]
         with self._transaction():
             self._connection.executemany(_UPDATE_OUTCOME, records)
+
+    def _record(self, outcome: TrialOutcome, now: float) -> tuple[Any, ...]:
+        """Return the parameters of ``_UPDATE_OUTCOME`` for one outcome."""
+        return (
+            outcome.state,
+            None if outcome.outputs is None else _dumps(outcome.outputs),
+            outcome.error,
+            outcome.violation,
+            outcome.duration,
+            now,
+            outcome.told_order,
+            self._id,
+            outcome.number,
+        )
 
     def delete_trials_from(self, number: int) -> None:
         """Delete every trial numbered ``number`` or higher."""
