@@ -430,22 +430,6 @@ class NSGA2(StudyPersistence):
         self._save(generation, range(n))
         self._survive(generation)
 
-    def _truncate(self, n_keep: int) -> None:
-        """Drop the untold trials after the first ``n_keep`` of the last generation.
-
-        Used when a budget or a timeout ends a run within a generation.
-        """
-        generation = self._generations[-1]
-        if n_keep == len(generation):
-            return
-        if (generation.states[:n_keep] == RUNNING).any():
-            raise RuntimeError(
-                "only untold trials at the end of a generation can be dropped"
-            )
-        self._keep_first(generation, n_keep)
-        if n_keep > 0:
-            self._survive(generation)
-
     def _keep_first(self, generation: Generation, n_keep: int) -> None:
         generation.keep_first(n_keep)
         self._pending = int((generation.states == RUNNING).sum())

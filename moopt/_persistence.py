@@ -135,10 +135,9 @@ class StudyPersistence:
                 finished.append(row)
         for row in finished:
             self._tell_stored(stored[generation.first_number + row])
-        if generation.index in closed:
-            self._truncate(len(finished))
-            return True
-        return False
+        # Only a generation whose every trial was told is stored as closed,
+        # and its last tell above ran its survival.
+        return generation.index in closed
 
     def _save(self, generation: Generation, rows: Sequence[int] | range) -> None:
         """Commit the given trials of a generation to the study, if stored.

@@ -55,17 +55,21 @@ class Run:
             else:
                 self._run_vectorized_generation(generation)
             states = optimizer._generations[0].states
-            if (
-                optimizer.generation == 1
-                and (states == FAILED).any()
-                and not (states == COMPLETE).any()
-            ):
-                raise RuntimeError(
-                    f"every one of the {int((states == FAILED).sum())} trials of the "
-                    f"first generation failed; first error: {optimizer._first_error()}"
-                )
+            if optimizer.generation == 1 and not (states == COMPLETE).any():
+                self._raise_if_failed(int((states == FAILED).sum()))
             if self._after_generation():
                 return
+
+    def _raise_if_failed(self, n_failed: int) -> None:
+        """Stop the run when the first generation gave only failed trials.
+
+        Without a complete trial there are no parents to vary.
+        """
+        if n_failed:
+            raise RuntimeError(
+                f"every one of the {n_failed} trials of the first generation "
+                f"failed; first error: {self.optimizer._first_error()}"
+            )
 
     def _after_generation(self) -> bool:
         """Update the progress bar and call the callbacks; True stops the run."""
@@ -109,10 +113,7 @@ class Run:
                     if optimizer._n_told % optimizer.population_size:
                         continue
                     if len(optimizer._population) == 0:
-                        raise RuntimeError(
-                            f"every one of the first {optimizer._n_told} trials "
-                            f"failed; first error: {optimizer._first_error()}"
-                        )
+                        self._raise_if_failed(optimizer._n_told)
                     stopping = self._after_generation() or stopping
         except KeyboardInterrupt:
             optimizer._cancel(pool.cancel() + [trial.number for trial in backlog])

@@ -225,3 +225,13 @@ def test_workers_limit_threads_unless_told_not_to(monkeypatch):
 
     assert all(t.values["acc"] == 1.0 for t in limited.trials)
     assert all(t.values["acc"] == 0.0 for t in free.trials)
+
+
+def test_async_all_failing_first_generation_raises():
+    def failing(params):
+        raise OSError("disk full")
+
+    with pytest.raises(
+        RuntimeError, match=r"every one of the 10 trials .* OSError: disk full"
+    ):
+        run(objective=failing, mode="async")
