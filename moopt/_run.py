@@ -182,7 +182,9 @@ class Run:
         if len(rows) == 0:
             optimizer._close_generation()
             return
+
         values = optimizer._space.decode_floats(generation.genomes[rows])
+        outputs, names, error = None, [], None
         start = time.perf_counter()
         try:
             outputs, names = self.evaluate(values)
@@ -190,21 +192,20 @@ class Run:
             optimizer._cancel((generation.first_number + rows).tolist())
             raise
         except Exception as exc:
-            outputs, names = None, f"{type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
         duration = (time.perf_counter() - start) / len(rows)
+
         if len(rows) == len(generation):
             if outputs is None:
-                optimizer._tell_arrays(
-                    generation, np.zeros((len(rows), 0)), [], duration, error=names
-                )
-            else:
-                optimizer._tell_arrays(generation, outputs, names, duration)
+                outputs = np.zeros((len(rows), 0))
+            optimizer._tell_arrays(generation, outputs, names, duration, error=error)
         else:
-            # A resumed generation: some trials were told from storage already.
+            # Part of a generation: the rest was told from storage, or lies
+            # beyond the budget.
             for index, row in enumerate(rows.tolist()):
                 trial = optimizer._trial(generation, row)
                 if outputs is None:
-                    optimizer.tell(trial, error=names, duration=duration)
+                    optimizer.tell(trial, error=error, duration=duration)
                 else:
                     told = dict(zip(names, outputs[index].tolist(), strict=True))
                     optimizer.tell(trial, told, duration=duration)
