@@ -16,7 +16,14 @@ from moopt._space import Categorical, Float, Int
 from moopt._storage import StudyLockedError
 from moopt._study import load_study
 from moopt._trial import Result, Trial
-from moopt.plotting import plot_pareto_front
+from moopt.plotting import (
+    hypervolume_history,
+    plot_attainment,
+    plot_hypervolume_history,
+    plot_pairwise,
+    plot_parallel_coordinates,
+    plot_pareto_front,
+)
 
 __version__ = "0.1.0"
 
@@ -32,12 +39,17 @@ __all__ = [
     "crowding_distance",
     "hypervolume",
     "hypervolume_contributions",
+    "hypervolume_history",
     "igd",
     "igd_plus",
     "load_study",
     "nondominated_rank",
     "optimize",
     "pareto_mask",
+    "plot_attainment",
+    "plot_hypervolume_history",
+    "plot_pairwise",
+    "plot_parallel_coordinates",
     "plot_pareto_front",
     "select",
 ]

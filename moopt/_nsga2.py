@@ -551,6 +551,7 @@ class NSGA2(StudyPersistence):
             n_failed=int((states == FAILED).sum()),
             seed=self.seed,
             feasible=feasible,
+            space=dict(self._space.dimensions),
         )
 
     def _result_population(self) -> np.ndarray:

@@ -166,6 +166,7 @@ def load_study(storage: str | os.PathLike[str], study_name: str = "default") -> 
         n_failed=sum(t.state == "failed" for t in trials),
         seed=config["seed"],
         feasible=feasible,
+        space=dict(space.dimensions),
     )
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from moopt._space import Categorical, Float, Int
 
 TrialState = Literal["running", "complete", "failed", "cancelled"]
 
@@ -78,6 +82,10 @@ class Result:
         Seed of the run's random generator; passing it again repeats the run.
     feasible : bool
         False when no complete trial met the constraints.
+    space : dict of {str: Float | Int | Categorical} or None
+        The search space the run used, or None when it is not known. A
+        loaded study's categorical choices that JSON cannot store come back
+        as their text description, as its params do.
     """
 
     trials: tuple[Trial, ...]
@@ -89,6 +97,7 @@ class Result:
     n_failed: int
     seed: int
     feasible: bool
+    space: Mapping[str, Float | Int | Categorical] | None = None
 
     def __repr__(self) -> str:
         objectives = dict(zip(self.objective_names, self.directions, strict=True))

@@ -1,4 +1,8 @@
-"""Tests of ``plot_pareto_front`` on results and raw arrays, in 2-D and 3-D."""
+"""Tests of the plots and of the data each plot draws.
+
+Data checks compare the helpers with brute-force recomputations: dominance
+loops, hypervolume of each prefix of trials, and hand-worked positions.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import dataclasses
+import math
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.collections import LineCollection, PolyCollection
 from pymoo.problems import get_problem
 
 import moopt
-from moopt import Float, plot_pareto_front
+from moopt import Categorical, Constraint, Float, Int, plot_pareto_front
+from moopt._plot_data import history_band, parallel_coordinates, staircase
+from moopt.plotting import attainment_surfaces
 
 
 @pytest.fixture(autouse=True)
@@ -170,3 +180,708 @@ def test_plot_changes_no_global_state(two_objective_result, three_objective_resu
 def test_single_objective_array_rejected():
     with pytest.raises(ValueError, match="needs at least 2 objectives, got 1"):
         plot_pareto_front(np.array([[1.0], [2.0]]))
+
+
+# ---------------------------------------------------------------- fixtures
+
+
+def mixed_objective(params):
+    # Fails for part of the space, so the run has failed trials.
+    if params["kind"] == "unstable" and params["x"] > 0.5:
+        raise RuntimeError("diverged")
+    error = (params["x"] - 0.3) ** 2 + 0.01 * params["layers"]
+    return {"error": error, "accuracy": 1.0 - error + math.log10(params["lr"]) / 10}
+
+
+MIXED_SPACE = {
+    "x": Float(0.0, 1.0),
+    "lr": Float(1e-4, 1e-1, log=True),
+    "layers": Int(1, 8),
+    "kind": Categorical(["plain", "unstable"]),
+}
+
+
+@pytest.fixture(scope="module")
+def failing_result():
+    result = moopt.optimize(
+        mixed_objective,
+        MIXED_SPACE,
+        {"error": "minimize", "accuracy": "maximize"},
+        population_size=12,
+        n_generations=4,
+        seed=3,
+    )
+    assert result.n_failed > 0
+    return result
+
+
+@pytest.fixture(scope="module")
+def constrained_result():
+    return moopt.optimize(
+        mixed_objective,
+        MIXED_SPACE,
+        {"error": "minimize", "accuracy": "maximize"},
+        constraints=[Constraint("error", "<=", 0.05)],
+        population_size=10,
+        n_generations=4,
+        seed=5,
+    )
+
+
+@pytest.fixture(scope="module")
+def zdt_runs():
+    return [
+        moopt.optimize(get_problem("zdt1"), population_size=12, n_generations=4, seed=s)
+        for s in range(3)
+    ]
+
+
+@pytest.fixture(scope="module")
+def four_objective_result():
+    return moopt.optimize(
+        get_problem("dtlz2", n_obj=4), population_size=12, n_generations=2, seed=0
+    )
+
+
+@pytest.fixture(params=["two", "three", "failing"])
+def any_result(request, two_objective_result, three_objective_result, failing_result):
+    return {
+        "two": two_objective_result,
+        "three": three_objective_result,
+        "failing": failing_result,
+    }[request.param]
+
+
+def worse_reference(result):
+    """Return a point worse than every complete trial by 1 in each objective."""
+    values = result.values()
+    signs = np.array([1.0 if d == "minimize" else -1.0 for d in result.directions])
+    return ((values * signs).max(axis=0) + 1.0) * signs
+
+
+def weakly_dominates(a, b):
+    return bool(np.all(a <= b))
+
+
+def brute_force_nondominated(points):
+    """Return the distinct points that no other point dominates, minimizing all."""
+    points = np.unique(np.asarray(points, dtype=float), axis=0)
+    keep = []
+    for i, p in enumerate(points):
+        dominated = any(
+            np.all(q <= p) and np.any(q < p) for j, q in enumerate(points) if j != i
+        )
+        if not dominated:
+            keep.append(p)
+    return np.array(keep).reshape(-1, points.shape[1])
+
+
+# ------------------------------------------------- every plot renders each result
+
+
+def test_pareto_front_renders_every_result(any_result):
+    ax = plot_pareto_front(any_result)
+
+    drawn = sum(len(c.get_offsets()) for c in ax.collections)
+    assert drawn == len(any_result.values())
+    assert ax.figure is not None
+
+
+def test_parallel_coordinates_renders_every_result(any_result):
+    _, ax = plt.subplots()
+
+    returned = moopt.plot_parallel_coordinates(any_result, ax=ax)
+
+    assert returned is ax
+    collections = [c for c in ax.collections if isinstance(c, LineCollection)]
+    assert sum(len(c.get_segments()) for c in collections) == len(any_result.values())
+
+
+def test_hypervolume_history_renders_every_result(any_result):
+    _, ax = plt.subplots()
+
+    returned = moopt.plot_hypervolume_history(
+        any_result, worse_reference(any_result), ax=ax
+    )
+
+    assert returned is ax
+    np.testing.assert_array_equal(
+        ax.lines[0].get_xdata(), np.arange(1, len(any_result.trials) + 1)
+    )
+
+
+def test_pairwise_renders_every_result(any_result):
+    fig = plt.figure()
+
+    returned = moopt.plot_pairwise(any_result, fig=fig)
+
+    n = len(any_result.objective_names)
+    visible = [ax for ax in fig.axes if ax.get_visible()]
+    assert returned is fig
+    assert len(visible) == n * (n - 1) // 2
+
+
+@pytest.mark.parametrize("name", ["two", "failing"])
+def test_attainment_renders_two_objective_results(
+    name, two_objective_result, failing_result
+):
+    result = {"two": two_objective_result, "failing": failing_result}[name]
+    _, ax = plt.subplots()
+
+    returned = moopt.plot_attainment([result, result], ax=ax)
+
+    assert returned is ax
+    assert [line.get_label() for line in ax.lines] == ["best", "median", "worst"]
+    assert ax.get_xlabel() == f"{result.objective_names[0]} ({result.directions[0]})"
+
+
+def test_plots_leave_rcparams_unchanged(failing_result, zdt_runs):
+    before = dict(matplotlib.rcParams)
+
+    moopt.plot_parallel_coordinates(failing_result)
+    moopt.plot_hypervolume_history(zdt_runs, [11.0, 11.0])
+    moopt.plot_attainment(zdt_runs)
+    moopt.plot_pairwise(failing_result)
+    plot_pareto_front(zdt_runs, true_front=get_problem("zdt1").pareto_front())
+
+    assert dict(matplotlib.rcParams) == before
+
+
+# --------------------------------------------------- Pareto front comparisons
+
+
+def test_several_runs_get_distinct_labels(zdt_runs):
+    ax = plot_pareto_front({"seed 0": zdt_runs[0], "seed 1": zdt_runs[1]})
+    unnamed = plot_pareto_front(zdt_runs)
+
+    _, labels = ax.get_legend_handles_labels()
+    _, default_labels = unnamed.get_legend_handles_labels()
+    assert labels == ["seed 0", "seed 1"]
+    assert default_labels == ["run 1", "run 2", "run 3"]
+    np.testing.assert_array_equal(
+        ax.collections[0].get_offsets(), zdt_runs[0].pareto_front
+    )
+    np.testing.assert_array_equal(
+        ax.collections[1].get_offsets(), zdt_runs[1].pareto_front
+    )
+    colors = [tuple(c.get_facecolors()[0]) for c in unnamed.collections]
+    assert len(set(colors)) == 3
+
+
+def test_comparison_hides_dominated_unless_asked(zdt_runs):
+    default = plot_pareto_front(zdt_runs[:2])
+    shown = plot_pareto_front(zdt_runs[:2], show_dominated=True)
+
+    assert len(default.collections) == 2
+    members = {t.number for t in zdt_runs[0].pareto_set}
+    others = tuple(t for t in zdt_runs[0].trials if t.number not in members)
+    assert len(shown.collections) == 4
+    np.testing.assert_array_equal(
+        shown.collections[0].get_offsets(), zdt_runs[0].values(others)
+    )
+    np.testing.assert_allclose(
+        shown.collections[0].get_facecolors()[0][:3],
+        shown.collections[2].get_facecolors()[0][:3],
+    )
+
+
+def test_comparison_mixes_result_and_array(two_objective_result):
+    # Maximizing acc and minimizing cost, (0.9, 0.2) dominates (0.5, 0.5).
+    array = np.array([[0.9, 0.2], [0.5, 0.5]])
+
+    ax = plot_pareto_front({"moopt": two_objective_result, "other": array})
+
+    np.testing.assert_array_equal(ax.collections[-1].get_offsets(), [[0.9, 0.2]])
+    assert ax.get_xlabel() == "acc (maximize)"
+
+
+def test_true_front_drawn_as_sorted_line(zdt_runs):
+    true_front = get_problem("zdt1").pareto_front()[::-1]
+
+    ax = plot_pareto_front(zdt_runs[0], true_front=true_front)
+    swapped = plot_pareto_front(zdt_runs[0], true_front=true_front, objectives=(1, 0))
+
+    line = ax.lines[0]
+    assert line.get_label() == "true front"
+    np.testing.assert_array_equal(line.get_xdata(), np.sort(true_front[:, 0]))
+    order = np.argsort(true_front[:, 0])
+    np.testing.assert_array_equal(line.get_ydata(), true_front[order, 1])
+    np.testing.assert_array_equal(
+        swapped.lines[0].get_xdata(), np.sort(true_front[:, 1])
+    )
+    np.testing.assert_array_equal(front_offsets(ax), zdt_runs[0].pareto_front)
+
+
+def test_true_front_three_objectives_faint_points(three_objective_result):
+    true_front = get_problem("dtlz2").pareto_front()
+
+    ax = plot_pareto_front(three_objective_result, true_front=true_front)
+
+    faint = np.column_stack([np.asarray(c) for c in ax.collections[0]._offsets3d])
+    assert ax.collections[0].get_label() == "true front"
+    np.testing.assert_array_equal(sorted_rows(faint), sorted_rows(true_front))
+    np.testing.assert_array_equal(
+        front_offsets_3d(ax), three_objective_result.pareto_front
+    )
+
+
+def test_failed_trials_never_drawn(failing_result):
+    ax = plot_pareto_front(failing_result)
+
+    drawn = np.concatenate([c.get_offsets() for c in ax.collections])
+    complete = failing_result.values()
+    assert len(drawn) == len(complete)
+    assert len(failing_result.trials) - failing_result.n_failed == len(complete)
+    assert np.isfinite(drawn).all()
+
+
+def test_three_objective_runs_compared_in_3d(three_objective_result):
+    ax = plot_pareto_front(
+        {"a": three_objective_result, "b": three_objective_result.pareto_front * 2}
+    )
+
+    _, labels = ax.get_legend_handles_labels()
+    assert ax.name == "3d"
+    assert labels == ["a", "b"]
+    np.testing.assert_array_equal(
+        front_offsets_3d(ax), three_objective_result.pareto_front * 2
+    )
+
+
+def test_true_front_wrong_columns_raises(two_objective_result):
+    with pytest.raises(
+        ValueError, match="true_front has 3 columns but the runs have 2"
+    ):
+        plot_pareto_front(two_objective_result, true_front=np.ones((4, 3)))
+
+
+def test_runs_with_different_objectives_raise(two_objective_result, zdt_runs):
+    with pytest.raises(ValueError, match="results optimize different objectives"):
+        plot_pareto_front([two_objective_result, zdt_runs[0]])
+
+
+# ------------------------------------------------------ parallel coordinates
+
+
+@pytest.fixture(scope="module")
+def hand_result():
+    configs = [
+        {"lr": 0.01, "dropout": 0.1, "layers": 4, "kind": "b"},
+        {"lr": 0.001, "dropout": 0.2, "layers": 2, "kind": "a"},
+        {"lr": 10.0, "dropout": 0.3, "layers": 10, "kind": "c"},
+        {"lr": 0.1, "dropout": 0.4, "layers": 6, "kind": "a"},
+    ]
+    outputs = {
+        (0.01, 4): {"accuracy": 0.4, "size": 2.0},
+        (0.001, 2): {"accuracy": 0.2, "size": 1.0},
+        (10.0, 10): {"accuracy": 1.0, "size": 5.0},
+        (0.1, 6): {"accuracy": 0.6, "size": 3.0},
+    }
+
+    def objective(params):
+        return outputs[(params["lr"], params["layers"])]
+
+    return moopt.optimize(
+        objective,
+        {
+            "lr": Float(1e-3, 1e1, log=True),
+            "dropout": Float(0.0, 0.5),
+            "layers": Int(2, 10, step=2),
+            "kind": Categorical(["a", "b", "c"]),
+        },
+        {"accuracy": "maximize", "size": "minimize"},
+        initial_params=configs,
+        population_size=4,
+        n_trials=4,
+        seed=0,
+    )
+
+
+def test_parallel_positions_match_hand_values(hand_result):
+    data = parallel_coordinates(hand_result, None, None, "pareto_set")
+
+    # lr spans 4 decades, so 0.01 sits 1/4 of the way up. dropout spans its
+    # bounds [0, 0.5], not the observed 0.1..0.4. layers 4 on [2, 10] is at
+    # (4 - 2) / 8, and "b" is the middle of three choices. accuracy is
+    # maximized, at (v - 0.2) / 0.8, and size is minimized, at (5 - v) / 4,
+    # so the better end of each objective is at 1.
+    expected = [
+        [0.25, 0.2, 0.25, 0.5, 0.25, 0.75],
+        [0.0, 0.4, 0.0, 0.0, 0.0, 1.0],
+        [1.0, 0.6, 1.0, 1.0, 1.0, 0.0],
+        [0.5, 0.8, 0.5, 0.0, 0.5, 0.5],
+    ]
+    assert data.titles == [
+        "lr",
+        "dropout",
+        "layers",
+        "kind",
+        "accuracy (max)",
+        "size (min)",
+    ]
+    np.testing.assert_allclose(data.positions, expected, atol=1e-12)
+
+
+def test_parallel_ticks_in_user_units(hand_result):
+    data = parallel_coordinates(hand_result, None, None, "pareto_set")
+
+    np.testing.assert_allclose(data.ticks[0], [0.0, 0.25, 0.5, 0.75, 1.0], atol=1e-12)
+    assert data.tick_labels[0] == ["0.001", "0.01", "0.1", "1", "10"]
+    dropout_labels = [float(label) for label in data.tick_labels[1]]
+    np.testing.assert_allclose(data.ticks[1], np.array(dropout_labels) / 0.5)
+    assert dropout_labels[0] == 0.0
+    assert dropout_labels[-1] == 0.5
+    layer_labels = [int(label) for label in data.tick_labels[2]]
+    assert all(value % 2 == 0 and 2 <= value <= 10 for value in layer_labels)
+    np.testing.assert_allclose(
+        data.ticks[2], [(v - 2) / 8 for v in layer_labels], atol=1e-12
+    )
+    np.testing.assert_allclose(data.ticks[3], [0.0, 0.5, 1.0])
+    assert data.tick_labels[3] == ["a", "b", "c"]
+    size_ticks = {
+        label: tick
+        for tick, label in zip(data.ticks[5], data.tick_labels[5], strict=True)
+    }
+    assert size_ticks["1"] == pytest.approx(1.0)
+    assert size_ticks["5"] == pytest.approx(0.0)
+
+
+def test_parallel_highlights_pareto_set(hand_result, failing_result):
+    data = parallel_coordinates(hand_result, None, None, "pareto_set")
+    chosen = parallel_coordinates(
+        failing_result, ["x"], ["error"], [failing_result.pareto_set[0]]
+    )
+
+    # Each trial with more accuracy costs more size, so all four are optimal.
+    assert data.highlighted.tolist() == [True, True, True, True]
+    assert chosen.highlighted.sum() == 1
+    assert chosen.positions.shape == (len(failing_result.values()), 2)
+    assert chosen.titles == ["x", "error (min)"]
+
+
+def test_parallel_without_space_infers_axes(hand_result):
+    bare = dataclasses.replace(hand_result, space=None)
+
+    data = parallel_coordinates(bare, None, None, None)
+
+    # Numbers span their observed ranges linearly: lr 0.001..10, dropout
+    # 0.1..0.4 and layers 2..10. Kinds are in order of first appearance.
+    lr = np.array([0.01, 0.001, 10.0, 0.1])
+    np.testing.assert_allclose(data.positions[:, 0], (lr - 0.001) / (10 - 0.001))
+    np.testing.assert_allclose(data.positions[:, 1], [0.0, 1 / 3, 2 / 3, 1.0])
+    np.testing.assert_allclose(data.positions[:, 2], [0.25, 0.0, 1.0, 0.5])
+    np.testing.assert_allclose(data.positions[:, 3], [0.0, 0.5, 1.0, 0.5])
+    assert data.tick_labels[3] == ["b", "a", "c"]
+    assert not data.highlighted.any()
+
+
+def test_loaded_study_keeps_space(tmp_path):
+    path = tmp_path / "study.db"
+    result = moopt.optimize(
+        mixed_objective,
+        MIXED_SPACE,
+        {"error": "minimize", "accuracy": "maximize"},
+        population_size=6,
+        n_generations=2,
+        seed=1,
+        storage=path,
+    )
+
+    loaded = moopt.load_study(path)
+
+    assert result.space == MIXED_SPACE
+    assert loaded.space == MIXED_SPACE
+    np.testing.assert_array_equal(
+        parallel_coordinates(loaded, None, None, None).positions,
+        parallel_coordinates(result, None, None, None).positions,
+    )
+
+
+def test_parallel_draws_titles_and_ticks(hand_result):
+    ax = moopt.plot_parallel_coordinates(hand_result)
+
+    titles = [label.get_text() for label in ax.get_xticklabels()]
+    texts = {text.get_text() for text in ax.texts}
+    assert titles[0] == "lr"
+    assert titles[-2:] == ["accuracy\n(max)", "size\n(min)"]
+    assert {"0.001", "10", "a", "b", "c"} <= texts
+    _, labels = ax.get_legend_handles_labels()
+    assert labels == ["trials", "Pareto set"]
+
+
+def test_parallel_unknown_parameter_raises(hand_result):
+    with pytest.raises(ValueError, match="unknown parameter 'depth'"):
+        moopt.plot_parallel_coordinates(hand_result, params=["depth"])
+
+
+# ------------------------------------------------------- hypervolume history
+
+
+def brute_force_history(result, reference, trials):
+    """Return the hypervolume of the feasible trials of each prefix of ``trials``."""
+    values = []
+    for end in range(1, len(trials) + 1):
+        feasible = tuple(t for t in trials[:end] if t.feasible)
+        values.append(
+            moopt.hypervolume(result.values(feasible), reference, result.directions)
+        )
+    return np.array(values)
+
+
+def test_history_last_value_equals_hypervolume(zdt_runs, failing_result):
+    for result, reference in ((zdt_runs[0], [11.0, 11.0]), (failing_result, [1, 0])):
+        _, hv = moopt.hypervolume_history(result, reference)
+
+        assert hv[-1] == pytest.approx(moopt.hypervolume(result, reference))
+
+
+def test_history_matches_prefix_recomputation(failing_result):
+    reference = worse_reference(failing_result)
+    trials = sorted(failing_result.trials, key=lambda t: t.number)
+
+    x, hv = moopt.hypervolume_history(failing_result, reference)
+
+    np.testing.assert_array_equal(x, np.arange(1, len(trials) + 1))
+    np.testing.assert_allclose(
+        hv, brute_force_history(failing_result, reference, trials), rtol=1e-12
+    )
+    assert np.all(np.diff(hv) >= 0)
+
+
+def test_history_skips_infeasible_trials(constrained_result):
+    result = constrained_result
+    reference = worse_reference(result)
+    trials = sorted(result.trials, key=lambda t: t.number)
+
+    _, hv = moopt.hypervolume_history(result, reference)
+
+    assert any(t.state == "complete" and not t.feasible for t in trials)
+    np.testing.assert_allclose(hv, brute_force_history(result, reference, trials))
+
+
+def test_history_by_generation_matches_recomputation(failing_result):
+    reference = worse_reference(failing_result)
+
+    x, hv = moopt.hypervolume_history(failing_result, reference, by="generation")
+
+    generations = sorted({t.generation for t in failing_result.trials})
+    assert x.tolist() == generations
+    for generation, value in zip(generations, hv, strict=True):
+        finished = tuple(t for t in failing_result.trials if t.generation <= generation)
+        feasible = tuple(t for t in finished if t.feasible)
+        expected = moopt.hypervolume(
+            failing_result.values(feasible), reference, failing_result.directions
+        )
+        assert value == pytest.approx(expected)
+
+
+def test_history_reference_wrong_length_raises(two_objective_result):
+    with pytest.raises(ValueError, match=r"reference_point must have one entry per"):
+        moopt.hypervolume_history(two_objective_result, [1.0, 2.0, 3.0])
+
+
+def test_history_unknown_by_raises(two_objective_result):
+    with pytest.raises(ValueError, match="by must be 'trial' or 'generation'"):
+        moopt.hypervolume_history(two_objective_result, [0.0, 2.0], by="time")
+
+
+def test_history_band_on_common_grid():
+    first = (np.array([1, 2, 3, 4]), np.array([0.0, 1.0, 2.0, 3.0]))
+    second = (np.array([1, 3]), np.array([0.5, 4.0]))
+
+    band = history_band([first, second], (0, 100))
+
+    # The grid stops where the shorter run ends, and the second run keeps its
+    # value 0.5 at x = 2.
+    np.testing.assert_array_equal(band.x, [1, 2, 3])
+    np.testing.assert_allclose(band.median, [0.25, 0.75, 3.0])
+    np.testing.assert_allclose(band.low, [0.0, 0.5, 2.0])
+    np.testing.assert_allclose(band.high, [0.5, 1.0, 4.0])
+
+
+def test_history_band_disjoint_runs_raise():
+    early = (np.array([1, 2]), np.array([0.0, 1.0]))
+    late = (np.array([5, 6]), np.array([0.0, 1.0]))
+
+    with pytest.raises(ValueError, match="the histories share no x range"):
+        history_band([early, late], (25, 75))
+
+
+def test_history_plot_draws_median_and_band(zdt_runs):
+    reference = [11.0, 11.0]
+    histories = [moopt.hypervolume_history(r, reference) for r in zdt_runs]
+
+    ax = moopt.plot_hypervolume_history(zdt_runs, reference, band=(0, 100))
+
+    stacked = np.array([hv for _, hv in histories])
+    np.testing.assert_array_equal(ax.lines[0].get_xdata(), histories[0][0])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), np.median(stacked, axis=0))
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    vertices = bands[0].get_paths()[0].vertices
+    assert vertices[:, 1].max() == pytest.approx(stacked.max())
+
+
+def test_history_plot_compares_stored_pairs(zdt_runs):
+    x, hv = moopt.hypervolume_history(zdt_runs[0], [11.0, 11.0], by="generation")
+
+    ax = moopt.plot_hypervolume_history(
+        {"moopt": zdt_runs, "stored": [(x, hv), (x, hv * 0.5)]},
+        [11.0, 11.0],
+        by="generation",
+    )
+
+    _, labels = ax.get_legend_handles_labels()
+    assert labels == ["moopt", "stored"]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), hv * 0.75)
+    assert ax.get_xlabel() == "generation"
+
+
+def test_history_plot_result_needs_reference(two_objective_result):
+    with pytest.raises(ValueError, match="reference_point is needed"):
+        moopt.plot_hypervolume_history(two_objective_result)
+
+
+# ------------------------------------------------------ attainment surfaces
+
+
+def test_attainment_hand_worked_two_runs():
+    first = np.array([[1.0, 3.0], [3.0, 1.0]])
+    second = np.array([[2.0, 2.0]])
+
+    surfaces = attainment_surfaces([first, second])
+
+    # Both runs attain a point only when it is at least (2, 2) and either
+    # x >= 3 or y >= 3. With 2 runs the median needs 1 run, like the best.
+    np.testing.assert_array_equal(surfaces["best"], [[1, 3], [2, 2], [3, 1]])
+    np.testing.assert_array_equal(surfaces["median"], surfaces["best"])
+    np.testing.assert_array_equal(surfaces["worst"], [[2, 3], [3, 2]])
+
+
+def test_attainment_maximized_objective_negated_back():
+    first = np.array([[1.0, -3.0], [3.0, -1.0]])
+    second = np.array([[2.0, -2.0]])
+
+    surfaces = attainment_surfaces(
+        [first, second], directions=["minimize", "maximize"], levels=["worst"]
+    )
+
+    np.testing.assert_array_equal(surfaces["worst"], [[2, -3], [3, -2]])
+
+
+def test_attainment_best_is_nondominated_union(zdt_runs):
+    surfaces = attainment_surfaces(zdt_runs)
+
+    union = np.concatenate([r.pareto_front for r in zdt_runs])
+    expected = brute_force_nondominated(union)
+    np.testing.assert_allclose(
+        np.unique(surfaces["best"], axis=0), expected, rtol=0, atol=0
+    )
+
+
+def test_attainment_levels_attained_by_enough_runs(zdt_runs):
+    surfaces = attainment_surfaces(zdt_runs, levels=["median", "worst", 3])
+
+    fronts = [r.pareto_front for r in zdt_runs]
+    for level, needed in (("median", 2), ("worst", 3)):
+        assert len(surfaces[level]) > 0
+        for point in surfaces[level]:
+            attained = sum(
+                any(weakly_dominates(q, point) for q in front) for front in fronts
+            )
+            assert attained >= needed, (level, point)
+    np.testing.assert_array_equal(surfaces[3], surfaces["worst"])
+
+
+def test_attainment_empty_front_attains_nothing():
+    first = np.array([[1.0, 3.0], [3.0, 1.0]])
+    empty = np.zeros((0, 2))
+
+    surfaces = attainment_surfaces([first, empty])
+
+    np.testing.assert_array_equal(surfaces["best"], first)
+    assert surfaces["worst"].shape == (0, 2)
+
+
+def test_attainment_staircase_vertices():
+    surface = np.array([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]])
+
+    vertices = staircase(surface, np.ones(2), np.array([4.0, 5.0]))
+
+    expected = [[1, 5], [1, 3], [2, 3], [2, 2], [3, 2], [3, 1], [4, 1]]
+    np.testing.assert_array_equal(vertices, expected)
+
+
+def test_attainment_plot_compares_methods(zdt_runs):
+    ax = moopt.plot_attainment(
+        {"a": zdt_runs, "b": zdt_runs[:2]}, levels=["best", "worst"]
+    )
+
+    labels = [line.get_label() for line in ax.lines]
+    assert labels == ["a best", "a worst", "b best", "b worst"]
+    assert ax.lines[0].get_linestyle() == ":"
+    assert ax.lines[1].get_linestyle() == "--"
+    assert ax.lines[0].get_color() != ax.lines[2].get_color()
+
+
+def test_attainment_arrays_take_result_directions(two_objective_result):
+    # acc is maximized and cost minimized, so (0.9, 0.2) dominates (0.5, 0.5).
+    stored = np.array([[0.9, 0.2], [0.5, 0.5], [1.0, 0.6]])
+
+    ax = moopt.plot_attainment(
+        {"moopt": [two_objective_result], "stored": [stored]}, levels=["best"]
+    )
+
+    line = ax.lines[1]
+    assert line.get_label() == "stored best"
+    corners = np.column_stack([line.get_xdata(), line.get_ydata()])[1:-1:2]
+    np.testing.assert_array_equal(corners, [[1.0, 0.6], [0.9, 0.2]])
+    assert ax.get_xlabel() == "acc (maximize)"
+
+
+def test_attainment_three_objectives_raise(three_objective_result):
+    with pytest.raises(ValueError, match="need exactly 2 objectives, got 3"):
+        moopt.plot_attainment([three_objective_result, three_objective_result])
+
+
+def test_attainment_unknown_level_raises(zdt_runs):
+    with pytest.raises(ValueError, match="levels must be 'best', 'median', 'worst'"):
+        attainment_surfaces(zdt_runs, levels=[4])
+
+
+# ------------------------------------------------------------------ pairwise
+
+
+def test_pairwise_grid_of_four_objectives(four_objective_result):
+    result = four_objective_result
+
+    fig = moopt.plot_pairwise(result)
+
+    grid = np.array(fig.axes).reshape(3, 3)
+    for row in range(3):
+        for col in range(3):
+            ax = grid[row, col]
+            assert ax.get_visible() == (col <= row)
+            if col <= row:
+                np.testing.assert_array_equal(
+                    ax.collections[-1].get_offsets(),
+                    result.pareto_front[:, [col, row + 1]],
+                )
+    assert grid[2, 0].get_xlabel() == "f1 (minimize)"
+    assert grid[2, 0].get_ylabel() == "f4 (minimize)"
+
+
+def test_pairwise_chosen_objectives_by_name(four_objective_result):
+    fig = moopt.plot_pairwise(four_objective_result, objectives=["f3", "f1"])
+
+    (ax,) = fig.axes
+    np.testing.assert_array_equal(
+        ax.collections[-1].get_offsets(), four_objective_result.pareto_front[:, [2, 0]]
+    )
+
+
+def test_pairwise_used_figure_raises(two_objective_result):
+    fig, _ = plt.subplots()
+
+    with pytest.raises(ValueError, match="fig already contains Axes"):
+        moopt.plot_pairwise(two_objective_result, fig=fig)
