@@ -381,6 +381,11 @@ class WorkerPool:
         return self._capacity
 
     @property
+    def serial(self) -> bool:
+        """True when the pool evaluates trials in the calling process."""
+        return self._serial
+
+    @property
     def n_running(self) -> int:
         """Number of trials submitted and not yet returned by ``wait``."""
         return len(self._queued) + len(self._running) + len(self._ready)
@@ -474,19 +479,37 @@ class WorkerPool:
         numbers.update(outcome.number for outcome in self._ready)
         return numbers
 
+    def evaluate(self, number: int, params: dict[str, Any]) -> Outcome:
+        """Evaluate one trial in the calling process and return its outcome.
+
+        Only a pool without workers or executor evaluates this way, as
+        ``submit`` and ``wait`` do but without the queue. The objective gets a
+        copy of ``params``. A trial that returns after ``trial_timeout`` fails.
+        ``KeyboardInterrupt`` propagates and leaves nothing queued.
+        """
+        if self._closed:
+            raise RuntimeError("evaluate() was called on a closed WorkerPool")
+        if not self._serial:
+            raise RuntimeError(
+                "evaluate() runs a trial in the calling process, but this pool has "
+                "worker processes or an executor; use submit() and wait()"
+            )
+        outputs, error, duration = _call_objective(
+            self._objective, dict(params), portable=False
+        )
+        timeout = self._trial_timeout
+        if error is None and timeout is not None and duration > timeout:
+            outputs, error = None, self._timeout_text(number)
+            _logger.warning("%s; it ran in the calling process", error)
+        return Outcome(number, outputs, error, duration)
+
     def _evaluate_oldest(self) -> list[Outcome]:
         if not self._queued:
             return []
         trial = self._queued[0]
-        outputs, error, duration = _call_objective(
-            self._objective, dict(trial.params), portable=False
-        )
+        outcome = self.evaluate(trial.number, trial.params)
         self._queued.popleft()
-        timeout = self._trial_timeout
-        if error is None and timeout is not None and duration > timeout:
-            outputs, error = None, self._timeout_text(trial.number)
-            _logger.warning("%s; it ran in the calling process", error)
-        return [Outcome(trial.number, outputs, error, duration)]
+        return [outcome]
 
     def _dispatch(self) -> None:
         """Start queued trials while fewer than ``capacity`` run."""

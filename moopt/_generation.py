@@ -35,10 +35,13 @@ class Generation:
     # and its column names instead, and builds dicts only when trials are built.
     outputs: list[dict[str, Any] | None]
     errors: list[str | None]
+    # Trials built so far, None where a row has none or its state changed.
     trials: list[Trial | None] = field(default_factory=list)
     # Params as the user gave them in initial_params, which a log-scale
     # round trip through the genome would change in the last digit.
     given_params: list[dict[str, Any]] = field(default_factory=list)
+    # Params of every trial, decoded together on the first request.
+    params: list[dict[str, Any]] | None = None
     output_rows: np.ndarray | None = None
     output_names: list[str] = field(default_factory=list)
 
@@ -66,47 +69,51 @@ class Generation:
             "trials",
         ):
             setattr(self, name, getattr(self, name)[:n_keep])
+        if self.params is not None:
+            self.params = self.params[:n_keep]
+
+    def all_params(self, space: Space) -> list[dict[str, Any]]:
+        """Return the params of every trial, decoding the generation at once.
+
+        Decoding all rows costs about as much as decoding one, so the first
+        request decodes them all. Every Trial of a row shares its dict, and
+        the objective gets a copy.
+        """
+        if self.params is None:
+            params = space.decode_many(self.genomes)
+            for row, user_params in enumerate(self.given_params):
+                params[row] = dict(user_params)
+            self.params = params
+        return self.params
 
     def trial(self, row: int, space: Space) -> Trial:
-        """Return the Trial of one row, built once and then cached."""
+        """Return the Trial of one row, built once per state and then cached."""
         cached = self.trials[row]
         if cached is None:
-            params = self._params([row], space)[0]
+            params = self.all_params(space)[row]
             cached = self._make_trial(row, params, self.output(row))
             self.trials[row] = cached
         return cached
 
-    def refresh(self, row: int) -> None:
-        """Rebuild the cached Trial of a row after its state changed.
-
-        The params are kept, so a told trial costs no second decode.
-        """
-        cached = self.trials[row]
-        if cached is not None:
-            self.trials[row] = self._make_trial(row, cached.params, self.output(row))
+    def invalidate_trial(self, row: int) -> None:
+        """Drop the cached Trial of a row after its state changed, so that the
+        next request builds it from the arrays."""
+        self.trials[row] = None
 
     def all_trials(self, space: Space) -> list[Trial]:
-        """Return every Trial of the generation, decoding missing ones together."""
+        """Return every Trial of the generation, building the missing ones."""
         missing = [row for row, trial in enumerate(self.trials) if trial is None]
         if missing:
-            params = self._params(missing, space)
+            params = self.all_params(space)
             outputs = self.outputs
             if self.output_rows is not None:
                 outputs = [
                     dict(zip(self.output_names, row, strict=True))
                     for row in self.output_rows.tolist()
                 ]
-            for row, row_params in zip(missing, params, strict=True):
-                self.trials[row] = self._make_trial(row, row_params, outputs[row])
+            for row in missing:
+                self.trials[row] = self._make_trial(row, params[row], outputs[row])
         return self.trials  # type: ignore[return-value]
-
-    def _params(self, rows: list[int], space: Space) -> list[dict[str, Any]]:
-        decoded = space.decode_many(self.genomes[rows])
-        given = self.given_params
-        return [
-            dict(given[row]) if row < len(given) else params
-            for row, params in zip(rows, decoded, strict=True)
-        ]
 
     def _make_trial(
         self, row: int, params: dict[str, Any], outputs: dict[str, Any] | None

@@ -337,6 +337,39 @@ class NSGA2(StudyPersistence):
             raise ValueError(
                 f"tell trial {trial.number} either values or error, not both or neither"
             )
+        self._tell_row(generation, row, values, error, duration)
+        return self._trial(generation, row)
+
+    def _tell_number(
+        self,
+        number: int,
+        values: object,
+        error: BaseException | str | None,
+        duration: float,
+    ) -> None:
+        """Record the outcome of a running trial given by its number.
+
+        The run loop and the replay of a stored study call this in place of
+        ``tell``. Their numbers come from this optimizer's own ``ask``, so no
+        Trial is built and ``tell``'s checks of the caller's Trial are skipped.
+        """
+        generation, row = self._position(number)
+        self._tell_row(generation, row, values, error, duration)
+
+    def _tell_row(
+        self,
+        generation: Generation,
+        row: int,
+        values: object,
+        error: BaseException | str | None,
+        duration: float | None,
+    ) -> None:
+        """Record the outputs, or the failure when ``error`` is set, of one row.
+
+        Every tell ends here. It checks the outputs, stores the trial, and
+        runs survival once every trial of the generation has a result, or
+        after each trial in async mode.
+        """
         if duration is None:
             duration = time.perf_counter() - generation.asked_at
         generation.durations[row] = duration
@@ -357,18 +390,17 @@ class NSGA2(StudyPersistence):
             generation.states[row] = FAILED
             _logger.warning(
                 "trial %d failed: %s",
-                trial.number,
+                generation.first_number + row,
                 generation.errors[row],
                 exc_info=error if isinstance(error, BaseException) else None,
             )
         generation.told_order[row] = self._n_told
         self._n_told += 1
         self._pending -= 1
-        generation.refresh(row)
+        generation.invalidate_trial(row)
         self._save_told(generation, row)
         if self.mode == "async" or self._pending == 0:
             self._survive(generation)
-        return self._trial(generation, row)
 
     def _tell_arrays(
         self,
@@ -452,7 +484,7 @@ class NSGA2(StudyPersistence):
         for number in numbers:
             generation, row = self._position(number)
             generation.states[row] = CANCELLED
-            generation.refresh(row)
+            generation.invalidate_trial(row)
             self._save(generation, [row])
         self._unclaimed = []
         if self.mode == "async":

@@ -102,19 +102,17 @@ class InvalidOutput(Exception):
     """An objective returned something that cannot be ranked."""
 
 
-def _read_number(name: str, value: object) -> int | float:
+def _read_number(name: str, value: Any) -> int | float:
     """Return an output as a Python number, raising ``InvalidOutput`` if it is
     not a finite real number.
 
     numpy scalars and 0-d arrays become Python numbers. Booleans and strings
     are rejected, because they are almost always a mistake as an objective.
     """
-    if (isinstance(value, np.ndarray) and value.ndim == 0) or isinstance(
-        value, np.generic
-    ):
-        value = value.item()
-    if not is_real(value):
-        raise InvalidOutput(f"output {name!r} is not a number: {value!r}")
+    # A Python float or int, the usual output, needs no conversion. The test
+    # is on the exact type because bool is a subclass of int.
+    if type(value) is not float and type(value) is not int:
+        value = _as_real(name, value)
     try:
         finite = math.isfinite(value)
     except OverflowError:
@@ -124,6 +122,18 @@ def _read_number(name: str, value: object) -> int | float:
         ) from None
     if not finite:
         raise InvalidOutput(f"output {name!r} is {value}, not a finite number")
+    return value
+
+
+def _as_real(name: str, value: object) -> Any:
+    """Return a numpy scalar or 0-d array as a Python number, raising
+    ``InvalidOutput`` unless the result is a real number other than a bool."""
+    if (isinstance(value, np.ndarray) and value.ndim == 0) or isinstance(
+        value, np.generic
+    ):
+        value = value.item()
+    if not is_real(value):
+        raise InvalidOutput(f"output {name!r} is not a number: {value!r}")
     return value
 
 
@@ -142,14 +152,16 @@ def read_outputs(
             f"{{name: value}} with the names {list(names)}"
         )
     values = dict(outputs)
-    needed = list(names) + [c.name for c in constraints if c.name not in names]
+    needed = names
+    if constraints:
+        needed = [*names, *(c.name for c in constraints if c.name not in names)]
     for name in needed:
         if name not in values:
             raise InvalidOutput(f"objective output is missing {name!r}")
         values[name] = _read_number(name, values[name])
     row = np.array([values[name] for name in names], dtype=np.float64)
-    violation = sum(
-        float(c.violation(np.array(values[c.name], dtype=np.float64)))
-        for c in constraints
-    )
+    violation = 0.0
+    for constraint in constraints:
+        value = np.array(values[constraint.name], dtype=np.float64)
+        violation += float(constraint.violation(value))
     return values, row, violation

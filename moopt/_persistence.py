@@ -106,11 +106,10 @@ class StudyPersistence:
             self._tell_stored(entry)
 
     def _tell_stored(self, entry: TrialRow) -> None:
-        trial = self._trial(*self._position(entry.number))
         if entry.state == "complete":
-            self.tell(trial, entry.outputs, duration=entry.duration)
+            self._tell_number(entry.number, entry.outputs, None, entry.duration)
         else:
-            self.tell(trial, error=entry.error or "", duration=entry.duration)
+            self._tell_number(entry.number, None, entry.error or "", entry.duration)
 
     def _check_stored(self, generation: Generation, row: int, entry: TrialRow) -> None:
         if entry.genome != generation.genomes[row].tolist():
@@ -168,7 +167,8 @@ class StudyPersistence:
         self._storage.save_result(self._outcome(generation, row))
 
     def _outcome(self, generation: Generation, row: int) -> TrialOutcome:
-        """Return the stored outcome of a trial, reusing its cached Trial."""
+        """Return the stored outcome of a trial from its Trial, which stays
+        cached for the result."""
         trial = self._trial(generation, row)
         told_order = int(generation.told_order[row])
         return TrialOutcome(

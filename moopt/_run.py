@@ -50,10 +50,12 @@ class Run:
             optimizer._pending or optimizer.n_trials < self.budget
         ) and time.monotonic() < self.deadline:
             generation = self._next_generation()
-            if self.pool is not None:
-                self._run_generation(generation)
-            else:
+            if self.pool is None:
                 self._run_vectorized_generation(generation)
+            elif self.pool.serial:
+                self._run_serial_generation(generation)
+            else:
+                self._run_generation(generation)
             states = optimizer._generations[0].states
             if optimizer.generation == 1 and not (states == COMPLETE).any():
                 self._raise_if_failed(int((states == FAILED).sum()))
@@ -104,7 +106,7 @@ class Run:
                         trial = optimizer.ask()[0]
                     else:
                         break
-                    pool.submit(trial.number, dict(trial.params))
+                    pool.submit(trial.number, trial.params)
                     self.started = True
                 if not pool.n_running:
                     return
@@ -120,12 +122,9 @@ class Run:
             raise
 
     def _tell(self, outcome: Outcome) -> None:
-        optimizer = self.optimizer
-        trial = optimizer._trial(*optimizer._position(outcome.number))
-        if outcome.error is not None:
-            optimizer.tell(trial, error=outcome.error, duration=outcome.duration)
-        else:
-            optimizer.tell(trial, outcome.outputs, duration=outcome.duration)
+        self.optimizer._tell_number(
+            outcome.number, outcome.outputs, outcome.error, outcome.duration
+        )
         if self.progress is not None:
             self.progress.advance(1)
 
@@ -158,12 +157,12 @@ class Run:
         optimizer, pool = self.optimizer, self.pool
         waiting = deque(self._rows_to_run(generation).tolist())
         first = generation.first_number
+        params = generation.all_params(optimizer._space)
         try:
             while waiting or pool.n_running:
                 while waiting and pool.n_running < pool.capacity and self._may_start():
                     row = waiting.popleft()
-                    params = dict(optimizer._trial(generation, row).params)
-                    pool.submit(first + row, params)
+                    pool.submit(first + row, params[row])
                     self.started = True
                 if not pool.n_running:
                     break
@@ -171,6 +170,33 @@ class Run:
                     self._tell(outcome)
         except KeyboardInterrupt:
             optimizer._cancel(pool.cancel())
+            raise
+        optimizer._close_generation()
+
+    def _run_serial_generation(self, generation: Generation) -> None:
+        """Evaluate the running trials of a generation one by one, in this process.
+
+        It does what ``_run_generation`` does with a pool of capacity one,
+        without the queue: each trial is evaluated and told before the next
+        one starts.
+        """
+        assert self.pool is not None
+        optimizer, pool = self.optimizer, self.pool
+        first = generation.first_number
+        params = generation.all_params(optimizer._space)
+        # The trial under evaluation, which an interrupt cancels.
+        evaluating: list[int] = []
+        try:
+            for row in self._rows_to_run(generation).tolist():
+                if not self._may_start():
+                    break
+                self.started = True
+                evaluating = [first + row]
+                outcome = pool.evaluate(first + row, params[row])
+                evaluating = []
+                self._tell(outcome)
+        except KeyboardInterrupt:
+            optimizer._cancel(evaluating)
             raise
         optimizer._close_generation()
 
@@ -203,12 +229,12 @@ class Run:
             # Part of a generation: the rest was told from storage, or lies
             # beyond the budget.
             for index, row in enumerate(rows.tolist()):
-                trial = optimizer._trial(generation, row)
+                number = generation.first_number + row
                 if outputs is None:
-                    optimizer.tell(trial, error=error, duration=duration)
+                    optimizer._tell_number(number, None, error, duration)
                 else:
                     told = dict(zip(names, outputs[index].tolist(), strict=True))
-                    optimizer.tell(trial, told, duration=duration)
+                    optimizer._tell_number(number, told, None, duration)
         optimizer._close_generation()
         if self.progress is not None:
             self.progress.advance(len(rows))

@@ -512,6 +512,72 @@ def test_serial_interrupt_keeps_trial_queued():
         assert pool.cancel() == [4]
 
 
+def test_evaluate_matches_submit_and_wait():
+    with WorkerPool(describe_params) as pool:
+        evaluated = {
+            number: pool.evaluate(number, params)
+            for number, params in enumerate(PARAMS)
+        }
+        assert pool.n_running == 0
+
+    assert outputs_by_number(evaluated) == serial_outputs(describe_params, PARAMS)
+    assert all(outcome.number == number for number, outcome in evaluated.items())
+    for params, outcome in zip(PARAMS, evaluated.values(), strict=True):
+        assert outcome.outputs["received"] is not params
+
+
+def test_evaluate_gives_objective_copy():
+    def overwrite_params(params):
+        params["x"] = -1
+        return params["x"]
+
+    submitted = {"x": 5}
+    with WorkerPool(overwrite_params) as pool:
+        outcome = pool.evaluate(0, submitted)
+
+    assert outcome.outputs == -1
+    assert submitted == {"x": 5}
+
+
+def test_evaluate_timeout_fails_slow_trial():
+    with WorkerPool(sleep_for_x, trial_timeout=0.2) as pool:
+        slow = pool.evaluate(3, {"x": 0.3})
+        fast = pool.evaluate(4, {"x": 0})
+
+    assert slow.outputs is None
+    assert slow.error == "TimeoutError: trial 3 ran longer than trial_timeout=0.2 s"
+    assert slow.duration >= 0.3
+    assert fast.error is None
+    assert fast.outputs == 0
+
+
+def test_evaluate_interrupt_leaves_nothing_queued():
+    def interrupt(params):
+        raise KeyboardInterrupt
+
+    with WorkerPool(interrupt) as pool:
+        with pytest.raises(KeyboardInterrupt):
+            pool.evaluate(4, {"x": 1})
+        assert pool.n_running == 0
+        assert pool.cancel() == []
+
+
+def test_evaluate_rejects_pool_with_workers():
+    with WorkerPool(describe_params, n_workers=2) as pool:
+        assert not pool.serial
+        with pytest.raises(RuntimeError, match="this pool has worker processes"):
+            pool.evaluate(0, PARAMS[0])
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        with WorkerPool(describe_params, executor=executor) as pool:
+            with pytest.raises(RuntimeError, match="use submit\\(\\) and wait"):
+                pool.evaluate(0, PARAMS[0])
+    serial = WorkerPool(describe_params)
+    assert serial.serial
+    serial.close()
+    with pytest.raises(RuntimeError, match="evaluate\\(\\) was called on a closed"):
+        serial.evaluate(0, PARAMS[0])
+
+
 def test_submit_rejects_duplicate_number():
     with WorkerPool(describe_params) as pool:
         pool.submit(0, PARAMS[0])

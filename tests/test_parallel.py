@@ -136,6 +136,52 @@ def test_stored_study_with_many_workers(tmp_path):
     assert trial_records(parallel) == trial_records(serial)
 
 
+def fail_in_many_ways(params):
+    """Return valid outputs, or fail the trial in one of the ways a user can."""
+    layers = params["layers"]
+    if params["lr"] > 0.05:
+        raise RuntimeError("diverged")
+    if layers == 2 and params["act"] is None:
+        return {"acc": math.nan, "size": 20}
+    if layers == 3 and params["act"] is None:
+        return None
+    if layers == 4 and params["act"] is None:
+        return {"acc": True, "size": 40}
+    if layers == 1 and params["act"] is None:
+        return {"acc": 0.5}
+    return {"acc": -abs(math.log10(params["lr"]) + 2.5), "size": 10 * layers}
+
+
+def test_serial_run_matches_pooled_run():
+    """Serial runs skip the pool's queue, and a pool of one thread uses it."""
+    options = {
+        "objective": fail_in_many_ways,
+        "n_trials": 47,
+        "constraints": [moopt.Constraint("size", "<=", 35)],
+    }
+    serial = run(**options)
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        pooled = run(executor=executor, **options)
+
+    def records(result):
+        return [
+            (t.number, t.generation, t.params, t.values, t.state, t.error, t.violation)
+            for t in result.trials
+        ]
+
+    assert records(pooled) == records(serial)
+    assert {t.state for t in serial.trials} == {"complete", "failed"}
+    assert {t.feasible for t in serial.trials} == {True, False}
+    assert [t.number for t in pooled.population] == [
+        t.number for t in serial.population
+    ]
+    assert [t.number for t in pooled.pareto_set] == [
+        t.number for t in serial.pareto_set
+    ]
+    assert (pooled.pareto_front == serial.pareto_front).all()
+    assert pooled.n_failed == serial.n_failed
+
+
 def test_async_serial_run_is_reproducible():
     first = run(mode="async")
     second = run(mode="async")
