@@ -4,9 +4,16 @@ Two suites run by default. The durability suite runs first, alone, in a child
 process (see ``benchmarks.durability``). In the problem suite the
 loop-overhead timings run serially, then every (problem, seed, algorithm) run
 and every tuning run goes to a process pool. The report goes to stdout and to
-``summary.md``, ``summary.json`` and one PNG per problem in the output
-directory. Progress lines go to stderr. Missed targets are reported, not
+``summary.md``, ``summary.json``, one PNG per problem and ``runs.json``
+(each run's final values and archive hypervolume per generation) in the
+output directory. Progress lines go to stderr. Missed targets are reported, not
 errors. Failed runs and invalid results exit with status 1.
+
+``--suite tuning`` runs the tuning suite instead (``--suite all`` runs it
+after the default suites): scikit-learn tasks tuned by moopt and by Optuna's
+samplers (see ``benchmarks.peers``), after a serial timing of both
+optimizers. It writes into the ``tuning`` folder of the output directory, and
+needs Optuna.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib.metadata
+import json
 import os
 import platform
 import sys
@@ -23,15 +31,32 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from benchmarks import durability, report
+from benchmarks import durability, report, tuning_report
 from benchmarks.overhead import measure_overhead
+from benchmarks.peers import (
+    check_optuna,
+    make_tuning_runs,
+    measure_optimizer_overhead,
+    peer_versions,
+    run_tuning_run,
+)
 from benchmarks.plots import plot_front
 from benchmarks.problems import PROBLEMS
-from benchmarks.runners import ALGORITHMS, POPULATION_SIZE, ProblemJob, run_problem_job
+from benchmarks.runners import (
+    ALGORITHMS,
+    POPULATION_SIZE,
+    ProblemJob,
+    run_problem_job,
+    runs_record,
+)
+from benchmarks.sklearn_tasks import TASKS
 from benchmarks.tuning import REFERENCE_POINT, make_tuning_jobs, run_tuning_job
 
 RESULTS = Path(__file__).resolve().parent / "results"
-SUITES = ("problems", "durability")
+# "default" runs the suites of DEFAULT_SUITES, "all" runs them and then the
+# tuning suite.
+SUITE_CHOICES = ("default", "problems", "durability", "tuning", "all")
+DEFAULT_SUITES = ("problems", "durability")
 
 # Budgets of the default suite and of --quick. "overhead" lists
 # (population size, generations, repeats) per timing.
@@ -44,6 +69,13 @@ FULL = {
     "tuning_generations": 10,
     "overhead": [(100, 50, 3), (1000, 50, 3)],
     "output": RESULTS,
+    # The tuning suite. "overhead" is (trials, population size, repeats).
+    "tuning_suite": {
+        "seeds": 3,
+        "n_trials": 200,
+        "population_size": 20,
+        "overhead": (2000, 50, 3),
+    },
 }
 QUICK = {
     "seeds": 1,
@@ -54,6 +86,12 @@ QUICK = {
     "tuning_generations": 3,
     "overhead": [(100, 10, 1), (1000, 5, 1)],
     "output": RESULTS / "quick",
+    "tuning_suite": {
+        "seeds": 1,
+        "n_trials": 30,
+        "population_size": 10,
+        "overhead": (300, 50, 1),
+    },
 }
 
 
@@ -63,22 +101,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Compare moopt with pymoo's NSGA2 on ZDT1-4, ZDT6 and DTLZ2, "
         "time the loop overhead of both, run a scikit-learn tuning task, and "
         "measure SQLite storage overhead, parallel speed-up and worker "
-        "utilization.",
+        "utilization. The tuning suite compares moopt with Optuna's samplers on "
+        "scikit-learn tuning tasks.",
     )
     parser.add_argument(
         "--quick",
         action="store_true",
         help="small budgets for tests: zdt1 and dtlz2, 1 seed, 40 generations, "
-        "a tiny tuning task, short durability runs; writes to "
-        "benchmarks/results/quick by default",
+        "a tiny tuning task, short durability runs, and 30 trials per tuning "
+        "run; writes to benchmarks/results/quick by default",
     )
     parser.add_argument(
         "--suite",
-        choices=("all", *SUITES),
-        default="all",
-        help="run only the problem suite (test problems, loop overhead, tuning) "
-        "or only the durability suite (SQLite, speed-up, utilization) "
-        "(default: all)",
+        choices=SUITE_CHOICES,
+        default="default",
+        help="'default' runs the durability suite (SQLite, speed-up, "
+        "utilization) and the problem suite (test problems, loop overhead, "
+        "tuning task); 'problems' and 'durability' run one of them; 'tuning' "
+        "runs the tuning suite against Optuna into OUTPUT/tuning; 'all' runs "
+        "the default suites and then the tuning suite (default: default)",
     )
     parser.add_argument(
         "--problems",
@@ -90,7 +131,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--seeds",
         type=_positive_int,
         help="number of seeds per problem and algorithm, seeds 0 to N-1 "
-        "(default: 5, or 1 with --quick)",
+        "(default: 5, or 1 with --quick; in the tuning suite 3, or 1 with "
+        "--quick)",
     )
     parser.add_argument(
         "--output",
@@ -102,7 +144,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--workers",
         type=_positive_int,
         default=2,
-        help="worker processes for the runs of the problem suite (default: 2)",
+        help="worker processes for the runs of the problem and tuning suites "
+        "(default: 2)",
     )
     return parser.parse_args(argv)
 
@@ -130,9 +173,34 @@ def _positive_int(text: str) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parse_args(argv)
-    suites = SUITES if args.suite == "all" else (args.suite,)
     budget = QUICK if args.quick else FULL
     output = args.output or budget["output"]
+    with_tuning = args.suite in ("tuning", "all")
+    if with_tuning:
+        try:
+            check_optuna()
+        except ImportError as error:
+            print(f"python -m benchmarks: {error}", file=sys.stderr)
+            return 1
+    if args.suite != "tuning":
+        run_default_suites(args, argv, budget, output)
+    if with_tuning:
+        run_tuning_suite(args, argv, budget, output / "tuning")
+    return 0
+
+
+def run_default_suites(
+    args: argparse.Namespace,
+    argv: list[str],
+    budget: dict[str, Any],
+    output: Path,
+) -> None:
+    """Run the durability and problem suites, or the one that ``--suite`` names.
+
+    Writes the report to stdout and to ``summary.md`` and ``summary.json`` in
+    ``output``.
+    """
+    suites = DEFAULT_SUITES if args.suite in ("default", "all") else (args.suite,)
     start = time.perf_counter()
 
     summary: dict[str, Any] = {
@@ -160,7 +228,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     report.write_summary(summary, markdown, output)
     print(markdown, end="")
     _progress(f"results written to {output}")
-    return 0
 
 
 def run_problem_suite(
@@ -213,6 +280,8 @@ def run_problem_suite(
             for row, data in run["rows"].items()
         }
         plot_front(name, fronts, seeds[0], output / f"{name}.png")
+    runs_file = output / "runs.json"
+    runs_file.write_text(json.dumps(runs_record(problem_records)) + "\n")
 
     summary["settings"].update(_settings(args, budget, problems, seeds, tuning_jobs))
     summary["problems"] = report.summarize_problems(problem_records, problems)
@@ -220,6 +289,66 @@ def run_problem_suite(
     summary["tuning"] = report.summarize_tuning(tuning_records)
     summary["comparisons"] = report.compare_like_for_like(summary["problems"])
     return report.evaluate_targets(summary["problems"], overhead)
+
+
+def run_tuning_suite(
+    args: argparse.Namespace,
+    argv: list[str],
+    budget: dict[str, Any],
+    output: Path,
+) -> None:
+    """Run the tuning suite and write its results into ``output``.
+
+    The optimizer overhead is timed first, serially. Then every (task, seed,
+    method) run goes to the process pool. ``output`` receives
+    ``summary.json``, ``summary.md``, ``runs.json`` and one PNG per task.
+    """
+    start = time.perf_counter()
+    settings = budget["tuning_suite"]
+    seeds = list(range(args.seeds or settings["seeds"]))
+    overhead = measure_optimizer_overhead(*settings["overhead"])
+    _progress(
+        f"optimizer overhead: moopt {overhead['moopt_us_per_trial']:.0f} us/trial, "
+        f"Optuna {overhead['optuna_us_per_trial']:.0f} us/trial"
+    )
+    runs = make_tuning_runs(
+        list(TASKS), seeds, settings["n_trials"], settings["population_size"]
+    )
+    records = run_in_pool([(run_tuning_run, run) for run in runs], args.workers)
+
+    output.mkdir(parents=True, exist_ok=True)
+    for name in TASKS:
+        task_records = [record for record in records if record["task"] == name]
+        tuning_report.plot_hypervolume_histories(
+            name, task_records, output / f"{name}.png"
+        )
+    tuning_report.write_runs(records, output / "runs.json")
+    tasks = tuning_report.summarize_tuning_suite(records)
+    summary = {
+        "settings": {
+            "command": " ".join(["python -m benchmarks", *argv]),
+            "quick": args.quick,
+            "suites": ["tuning"],
+            "tasks": list(TASKS),
+            "seeds": seeds,
+            "n_trials": settings["n_trials"],
+            "population_size": settings["population_size"],
+            "workers": args.workers,
+        },
+        "environment": _environment(),
+        "peers": peer_versions(),
+        "tasks": tasks,
+        "overhead": overhead,
+        "targets": tuning_report.evaluate_tuning_targets(tasks, overhead),
+        "finished_at": datetime.datetime.now(datetime.UTC).isoformat(
+            timespec="seconds"
+        ),
+        "wall_time_s": time.perf_counter() - start,
+    }
+    markdown = tuning_report.render_tuning_markdown(summary)
+    report.write_summary(summary, markdown, output)
+    print(markdown, end="")
+    _progress(f"tuning results written to {output}")
 
 
 def run_in_pool(

@@ -6,7 +6,8 @@ so both can be sent to worker processes.
 Each run reports two sets of points. One is its final population of 100. The
 other is an archive, the non-dominated points among every evaluation of the
 run: moopt's ``pareto_front``, and for pymoo the objective vectors that a
-recording evaluator keeps.
+recording evaluator keeps. Each run also reports the hypervolume of its
+archive after each generation, computed after the run's timer has stopped.
 """
 
 from __future__ import annotations
@@ -66,9 +67,11 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
     """Run ``job``, check its output, and return its indicators.
 
     The return value contains ``time_s`` (wall time of the optimization alone),
-    ``n_evaluations``, and for each result row its final objective values,
-    hypervolume and IGD against the analytic front. The archive of a pymoo run
-    is filtered after the timer stops.
+    ``n_evaluations``, for each result row its final objective values,
+    hypervolume and IGD against the analytic front, and ``history``: the
+    evaluation counts at the end of each generation and the hypervolume of the
+    archive at each. The archive of a pymoo run is filtered after the timer
+    stops.
 
     Raises
     ------
@@ -83,11 +86,13 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
             moopt_result = _run_moopt(problem, job)
             seconds = time.perf_counter() - start
             fronts, n_evaluations = _moopt_fronts(moopt_result, job)
+            batches = _moopt_generations(moopt_result)
         else:
             start = time.perf_counter()
             pymoo_result = _run_pymoo(problem, job)
             seconds = time.perf_counter() - start
             fronts, n_evaluations = _pymoo_fronts(pymoo_result, job)
+            batches = pymoo_result.algorithm.evaluator.values
 
     budget = job.n_generations * POPULATION_SIZE
     if n_evaluations != budget:
@@ -110,7 +115,30 @@ def run_problem_job(job: ProblemJob) -> dict[str, Any]:
         "time_s": seconds,
         "n_evaluations": n_evaluations,
         "rows": rows,
+        "history": archive_history(batches, reference_point(job.problem)),
     }
+
+
+def archive_history(
+    batches: list[np.ndarray], reference: np.ndarray
+) -> dict[str, list[float]]:
+    """Return the hypervolume of the archive after each batch of evaluations.
+
+    ``batches`` holds the objective vectors of each generation, in order. The
+    archive after a batch is the non-dominated subset of every vector so far.
+    Returns ``{"evaluations": [...], "hypervolume": [...]}`` with one entry per
+    batch.
+    """
+    archive = np.empty((0, batches[0].shape[1]))
+    evaluations, volumes = [], []
+    n_evaluations = 0
+    for batch in batches:
+        n_evaluations += len(batch)
+        archive = np.concatenate([archive, batch])
+        archive = archive[moopt.pareto_mask(archive)]
+        evaluations.append(n_evaluations)
+        volumes.append(moopt.hypervolume(archive, reference))
+    return {"evaluations": evaluations, "hypervolume": volumes}
 
 
 def check_front(
@@ -203,6 +231,13 @@ def _moopt_fronts(
     return fronts, len(result.trials)
 
 
+def _moopt_generations(result: moopt.Result) -> list[np.ndarray]:
+    """Return the objective vectors of each generation, in order."""
+    values = result.values(result.trials)
+    generations = np.array([trial.generation for trial in result.trials])
+    return [values[generations == g] for g in np.unique(generations)]
+
+
 def _run_pymoo(problem: Problem, job: ProblemJob) -> PymooResult:
     algorithm = make_pymoo_nsga2(
         job.algorithm, problem.n_var, evaluator=RecordingEvaluator()
@@ -230,3 +265,31 @@ def _pymoo_fronts(
         f"{job.algorithm}_archive": evaluated[moopt.pareto_mask(evaluated)],
     }
     return fronts, n_evaluations
+
+
+def runs_record(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the per-run data that ``runs.json`` keeps, for notebooks.
+
+    One entry per run with its problem, algorithm, seed, archive hypervolume
+    history and the final values of each result row, to 6 significant
+    digits. Archives of problems with more than two objectives hold thousands
+    of points, so for those only the final populations are kept.
+    """
+    entries = []
+    for record in records:
+        rows = {}
+        for name, row in record["rows"].items():
+            values = np.asarray(row["values"])
+            if name in ARCHIVE_ROWS and values.shape[1] > 2:
+                continue
+            rows[name] = [[float(f"{x:.6g}") for x in point] for point in values]
+        entries.append(
+            {
+                "problem": record["problem"],
+                "algorithm": record["algorithm"],
+                "seed": record["seed"],
+                "history": record["history"],
+                "values": rows,
+            }
+        )
+    return entries

@@ -29,7 +29,16 @@ from benchmarks.report import (
     evaluate_targets,
     format_target,
 )
-from benchmarks.runners import RecordingEvaluator, check_front, make_pymoo_nsga2
+from benchmarks.runners import (
+    ALGORITHMS,
+    ProblemJob,
+    RecordingEvaluator,
+    archive_history,
+    check_front,
+    make_pymoo_nsga2,
+    run_problem_job,
+    runs_record,
+)
 
 # The benchmarks package lives at the repository root and is not installed;
 # pytest's pythonpath setting puts the root on sys.path.
@@ -181,6 +190,22 @@ def test_quick_run_draws_png_per_problem(quick_run):
         assert header == b"\x89PNG\r\n\x1a\n", name
 
 
+def test_quick_runs_file_matches_summary(quick_run, quick_summary):
+    _, output = quick_run
+    runs = json.loads((output / "runs.json").read_text())
+    keys = {(run["problem"], run["algorithm"], run["seed"]) for run in runs}
+    assert keys == {(p, a, 0) for p in QUICK_PROBLEMS for a in ALGORITHMS}
+    for run in runs:
+        problem = quick_summary["problems"][run["problem"]]
+        history = run["history"]
+        assert history["evaluations"][-1] == problem["n_evaluations"]
+        archive = ARCHIVE_ROWS[ALGORITHMS.index(run["algorithm"])]
+        reported = problem["rows"][archive]["per_seed"][0]["hypervolume"]
+        assert history["hypervolume"][-1] == pytest.approx(reported)
+        # Archives of 3-objective problems are left out of the file.
+        assert (archive in run["values"]) == (problem["n_objectives"] == 2)
+
+
 SQLITE_FIGURES = (
     "memory_us_per_trial",
     "sqlite_us_per_trial",
@@ -299,8 +324,9 @@ def test_durability_suite_runs_alone(durability_run):
     assert "## Durability and parallelism" in completed.stdout
 
 
-def test_suite_option_defaults_to_all():
-    assert parse_args([]).suite == "all"
+def test_suite_option_defaults_to_default_suites():
+    assert parse_args([]).suite == "default"
+    assert parse_args(["--suite", "all"]).suite == "all"
     assert parse_args(["--suite", "problems"]).suite == "problems"
     assert parse_args(["--suite", "durability"]).suite == "durability"
 
@@ -482,6 +508,34 @@ def test_recording_evaluator_keeps_pymoo_run(variant):
     # Every point of the final population is one of the recorded evaluations.
     matches = (population[:, None, :] == evaluated[None, :, :]).all(axis=2)
     assert matches.any(axis=1).all()
+
+
+def test_archive_history_matches_prefix_hypervolumes():
+    rng = np.random.default_rng(4)
+    batches = [rng.random((5, 2)) for _ in range(4)]
+    reference = np.array([1.1, 1.1])
+    history = archive_history(batches, reference)
+    assert history["evaluations"] == [5, 10, 15, 20]
+    for k, volume in enumerate(history["hypervolume"]):
+        # The hypervolume of every point so far, dominated ones included,
+        # equals that of their non-dominated subset.
+        prefix = np.concatenate(batches[: k + 1])
+        assert volume == pytest.approx(moopt.hypervolume(prefix, reference))
+    assert np.all(np.diff(history["hypervolume"]) >= 0)
+
+
+@pytest.mark.parametrize("algorithm", ["moopt", "pymoo_default"])
+def test_run_history_ends_at_archive_hypervolume(algorithm):
+    record = run_problem_job(ProblemJob("zdt1", algorithm, 0, 6))
+    history = record["history"]
+    assert history["evaluations"] == [100 * (g + 1) for g in range(6)]
+    archive = "moopt_pareto_set" if algorithm == "moopt" else "pymoo_default_archive"
+    assert history["hypervolume"][-1] == pytest.approx(
+        record["rows"][archive]["hypervolume"]
+    )
+    entry = runs_record([record])[0]
+    assert entry["history"] == history
+    assert len(entry["values"][archive]) == len(record["rows"][archive]["values"])
 
 
 def test_zdt1_front_hypervolume_matches_integral():
