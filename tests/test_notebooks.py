@@ -11,7 +11,11 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
 def execute(name: str) -> list[str]:
-    """Run a notebook in a fresh kernel and return the text of its stdout."""
+    """Run a notebook in a fresh kernel and return the text of its stdout.
+
+    The kernel inherits this process's environment, so a test that sets
+    MOOPT_NOTEBOOK_QUICK=1 runs the notebook on its small budget.
+    """
     notebook = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = nbclient.NotebookClient(
         notebook,
@@ -37,3 +41,29 @@ def test_quickstart_notebook_runs_and_reports_front():
         line for line in printed.splitlines() if line.startswith("hypervolume")
     )
     assert float(hypervolume_line.rsplit(":", 1)[1]) > 0.0
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_tuning_notebook_chooses_and_scores_held_out(monkeypatch):
+    monkeypatch.setenv("MOOPT_NOTEBOOK_QUICK", "1")
+    printed = "\n".join(execute("tuning_sklearn.ipynb"))
+    assert "Result(80 trials, 0 failed" in printed
+    lines = dict(
+        line.strip().split(": ", 1) for line in printed.splitlines() if ": " in line
+    )
+    # The chosen model keeps to the size bound it was selected under.
+    chosen = lines["best within 10 000 floats"]
+    assert int(chosen.rsplit("size ", 1)[1]) <= 10_000
+    assert float(lines["held-out accuracy"]) > 0.9
+    assert float(lines["held-out worst recall"]) > 0.5
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_benchmark_notebook_reads_committed_results():
+    printed = "\n".join(execute("benchmark_results.ipynb"))
+    assert "default suites: finished" in printed
+    assert "tuning suite: finished" in printed
+    # One final-hypervolume line per method and task of the tuning suite.
+    hv_lines = [line for line in printed.splitlines() if "final HV median" in line]
+    assert len(hv_lines) == 8
+    assert sum("moopt:" in line for line in hv_lines) == 2
