@@ -264,23 +264,30 @@ def format_comparison(comparison: dict[str, Any]) -> str:
     )
 
 
-def render_markdown(summary: dict[str, Any]) -> str:
-    """Return the whole report as a markdown document."""
+def header_lines(
+    title: str, summary: dict[str, Any], versions: dict[str, str]
+) -> list[str]:
+    """Return a report's title, command, finish time, machine and versions."""
     settings = summary["settings"]
     environment = summary["environment"]
-    lines = [
-        "# moopt benchmark results",
+    return [
+        f"# {title}",
         "",
         f"Command: `{settings['command']}`. Finished {summary['finished_at']} in "
         f"{summary['wall_time_s']:.0f} s.",
         f"Machine: {environment['cpu']}, {environment['cpu_count']} CPUs, "
         f"{environment['platform']}, Python {environment['python']}.",
         "Versions: "
-        + ", ".join(
-            f"{name} {version}" for name, version in environment["versions"].items()
-        )
+        + ", ".join(f"{name} {version}" for name, version in versions.items())
         + ".",
     ]
+
+
+def render_markdown(summary: dict[str, Any]) -> str:
+    """Return the whole report as a markdown document."""
+    settings = summary["settings"]
+    versions = summary["environment"]["versions"]
+    lines = header_lines("moopt benchmark results", summary, versions)
 
     if "problems" in summary:
         lines += _problem_lines(summary["problems"], settings)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 import moopt
 from benchmarks.peers import METHODS
-from benchmarks.report import _target, describe, format_target
+from benchmarks.report import _target, describe, format_target, header_lines
 from benchmarks.sklearn_tasks import TASKS, TuningTask
 
 # moopt's optimizer time per trial may be at most this share of Optuna
@@ -144,17 +144,8 @@ def evaluate_tuning_targets(
 def render_tuning_markdown(summary: dict[str, Any]) -> str:
     """Return the tuning suite's report as a markdown document."""
     settings = summary["settings"]
-    environment = summary["environment"]
-    lines = [
-        "# moopt tuning benchmark results",
-        "",
-        f"Command: `{settings['command']}`. Finished {summary['finished_at']} in "
-        f"{summary['wall_time_s']:.0f} s.",
-        f"Machine: {environment['cpu']}, {environment['cpu_count']} CPUs, "
-        f"{environment['platform']}, Python {environment['python']}.",
-        "Versions: "
-        + ", ".join(f"{name} {version}" for name, version in summary["peers"].items())
-        + ".",
+    lines = header_lines("moopt tuning benchmark results", summary, summary["peers"])
+    lines += [
         "",
         f"Each method runs {settings['n_trials']} trials per seed, seeds "
         f"{settings['seeds']}, population {settings['population_size']} for moopt "

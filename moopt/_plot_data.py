@@ -15,7 +15,7 @@ import moocore
 import numpy as np
 
 from moopt._sorting import pareto_mask
-from moopt._space import Categorical, Float, Int
+from moopt._space import Categorical, Float, Int, same_choice
 from moopt._trial import Result, Trial
 from moopt._validation import (
     check_directions,
@@ -463,7 +463,7 @@ def _param_axis(
         return _linear_axis(array, low, high, 1 if integer else None)
     choices: list[Any] = []
     for value in values:
-        if not any(_same(value, choice) for choice in choices):
+        if not any(same_choice(value, choice) for choice in choices):
             choices.append(value)
     return _categorical_axis(choices, values)
 
@@ -524,7 +524,7 @@ def _categorical_axis(
     ticks = np.arange(len(choices)) / steps if len(choices) > 1 else np.array([0.5])
     indices = []
     for value in values:
-        matches = [i for i, choice in enumerate(choices) if _same(choice, value)]
+        matches = [i for i, choice in enumerate(choices) if same_choice(choice, value)]
         if not matches:
             raise ValueError(f"value {value!r} is not one of the choices {choices}")
         indices.append(matches[0])
@@ -552,15 +552,6 @@ def _with_bounds(
 
 def _format(value: float, integer: bool) -> str:
     return str(round(value)) if integer else f"{value:.3g}"
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a is b:
-        return True
-    try:
-        return bool(a == b)
-    except (TypeError, ValueError):
-        return False
 
 
 # --------------------------------------------------------- attainment surfaces

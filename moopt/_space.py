@@ -123,7 +123,7 @@ class Categorical:
             raise ValueError("Categorical needs at least one choice, got []")
         for j, later in enumerate(choices):
             for i in range(j):
-                if _same_choice(choices[i], later):
+                if same_choice(choices[i], later):
                     raise ValueError(
                         f"Categorical choices must be distinct, but choices[{i}]="
                         f"{choices[i]!r} and choices[{j}]={later!r} compare equal; "
@@ -134,12 +134,12 @@ class Categorical:
     def index(self, value: Any) -> int | None:
         """Return the position of ``value`` in the choices, or None."""
         for i, choice in enumerate(self.choices):
-            if _same_choice(choice, value):
+            if same_choice(choice, value):
                 return i
         return None
 
 
-def _same_choice(a: Any, b: Any) -> bool:
+def same_choice(a: Any, b: Any) -> bool:
     if a is b:
         return True
     try:
