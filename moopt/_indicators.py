@@ -27,9 +27,10 @@ def hypervolume(
     ----------
     values : array of shape (n_points, n_objectives), or Result
         Objective values in user units; a ``Result`` stands for its
-        ``pareto_front`` and ``directions``. Dominated points, duplicates and points
-        that do not strictly dominate the reference point add nothing. A point
-        that dominates it with an infinite value makes the result ``inf``.
+        ``pareto_front`` and ``directions``, and one with no feasible trial
+        scores 0.0. Dominated points, duplicates and points that do not
+        strictly dominate the reference point add nothing. A point that
+        dominates it with an infinite value makes the result ``inf``.
     reference_point : sequence of n_objectives finite floats
         In user units: for a maximized objective it is a lower bound.
     directions : sequence of {"minimize", "maximize"}, optional
@@ -63,12 +64,24 @@ def hypervolume_contributions(
 
     The contribution of a point is the hypervolume of all points minus the
     hypervolume without it, so dominated points, points beyond the reference
-    point and each copy of a duplicated point contribute 0. A ``Result``
-    stands for its ``pareto_front`` and ``directions``.
+    point and each copy of a duplicated point contribute 0.
+
+    Parameters
+    ----------
+    values : array of shape (n_points, n_objectives), or Result
+        Objective values in user units. A ``Result`` stands for its
+        ``pareto_front`` and ``directions``, and its members contribute 0
+        when it has no feasible trial.
+    reference_point : sequence of n_objectives finite floats
+        In user units: for a maximized objective it is a lower bound.
+    directions : sequence of {"minimize", "maximize"}, optional
+        ``None`` minimizes every objective.
 
     Returns
     -------
     contributions : float64 array of shape (n_points,)
+        In the order of ``values`` (of ``pareto_set`` for a Result); sort it
+        to rank the points.
     """
     minimized, reference, inside = _against_reference(
         values, reference_point, directions
@@ -89,8 +102,10 @@ def _against_reference(
     """Return (minimized values, minimized reference, mask of points inside).
 
     Only points strictly better than the reference in every objective are
-    inside, and only they add hypervolume.
+    inside, and only they add hypervolume. A Result with no feasible trial has
+    no point inside: its Pareto set holds the least infeasible trials.
     """
+    infeasible = isinstance(values, Result) and not values.feasible
     values, directions = _unpack_result(values, directions)
     array = check_values(values)
     reference = check_point(reference_point, array.shape[1], "reference_point")
@@ -99,7 +114,8 @@ def _against_reference(
     signs = check_directions(directions, array.shape[1])
     minimized = array * signs
     reference = reference * signs
-    return minimized, reference, (minimized < reference).all(axis=1)
+    inside = (minimized < reference).all(axis=1) & (not infeasible)
+    return minimized, reference, inside
 
 
 def igd(
@@ -111,7 +127,8 @@ def igd(
 
     The mean, over the points of ``reference_front``, of the Euclidean
     distance to the nearest point of ``values``. Lower is better. A ``Result``
-    stands for its ``pareto_front`` and ``directions``.
+    stands for its ``pareto_front`` and ``directions``; one with no feasible
+    trial raises ``ValueError``.
     """
     array, front, signs = _check_pair(values, reference_front, directions)
     return float(moocore.igd(array * signs, ref=front * signs))
@@ -146,6 +163,11 @@ def _unpack_result(values: object, directions: object) -> tuple[object, object]:
 def _check_pair(
     values: object, reference_front: object, directions: object
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if isinstance(values, Result) and not values.feasible:
+        raise ValueError(
+            "the Result has no feasible trial, so it has no front to measure; "
+            "relax the constraints or run longer"
+        )
     values, directions = _unpack_result(values, directions)
     array = check_values(values)
     front = check_values(reference_front, "reference_front")

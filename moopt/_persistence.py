@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moopt._generation import RUNNING, Generation
+from moopt._generation import COMPLETE, RUNNING, STATE_NAMES, Generation
 from moopt._storage import Storage, TrialOutcome, TrialRow
 from moopt._study import study_config, trial_row
 
@@ -167,16 +167,16 @@ class StudyPersistence:
         self._storage.save_result(self._outcome(generation, row))
 
     def _outcome(self, generation: Generation, row: int) -> TrialOutcome:
-        """Return the stored outcome of a trial from its Trial, which stays
-        cached for the result."""
-        trial = self._trial(generation, row)
+        """Return the stored outcome of a trial, read from the generation's
+        arrays: the fields its Trial would carry, without building one."""
+        state = int(generation.states[row])
         told_order = int(generation.told_order[row])
         return TrialOutcome(
-            number=trial.number,
-            state=trial.state,
-            outputs=trial.values,
-            error=trial.error,
-            violation=trial.violation,
-            duration=trial.duration,
+            number=generation.first_number + row,
+            state=STATE_NAMES[state],
+            outputs=generation.output(row) if state == COMPLETE else None,
+            error=generation.errors[row],
+            violation=float(generation.violations[row]),
+            duration=float(generation.durations[row]),
             told_order=None if told_order < 0 else told_order,
         )

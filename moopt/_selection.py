@@ -57,9 +57,18 @@ def select(
         When no trial meets the rule's conditions, naming the bounds, or
         when an argument names an unknown output.
     """
+    if not isinstance(result, Result):
+        raise TypeError(
+            f"select takes the Result of a run, got {type(result).__name__}"
+        )
     if objective is not None and weights is not None:
         raise ValueError("give objective or weights, not both")
     checked = _check_bounds(bounds, result)
+    if not result.feasible:
+        raise ValueError(
+            "no trial of this run is feasible, so there is nothing to select; "
+            "relax the constraints or run longer"
+        )
     if objective is not None:
         return _best_in(result, objective, checked)
     members = _within(result.pareto_set, checked)
@@ -111,6 +120,12 @@ def _check_bounds(bounds: object, result: Result) -> Bounds:
                 raise ValueError(
                     f"bounds[{name!r}] limits must be numbers or None, got {limits!r}"
                 )
+        low, high = limits
+        if low is not None and high is not None and low > high:
+            raise ValueError(
+                f"bounds[{name!r}] has low {low!r} above high {high!r}; "
+                "give them as (low, high)"
+            )
         outputs = {n for t in result.trials if t.values for n in t.values}
         if outputs and name not in outputs:
             raise ValueError(

@@ -104,6 +104,7 @@ def test_no_trial_within_bounds_raises():
         ({"bounds": {"f1": 3}}, ValueError, r"bounds\['f1'\] must be a pair"),
         ({"bounds": {"nope": (0, 1)}}, ValueError, "no trial has"),
         ({"bounds": [("f1", 0, 1)]}, TypeError, "bounds must be a dict"),
+        ({"bounds": {"f1": (2, 1)}}, ValueError, r"low 2 above high 1"),
     ],
 )
 def test_select_bad_arguments(arguments, error, message):
@@ -147,3 +148,51 @@ def test_contributions_follow_directions_and_result():
 
     np.testing.assert_allclose(from_result, flipped)
     assert (from_result > 0).all()
+
+
+def test_select_rejects_an_array():
+    with pytest.raises(TypeError, match="select takes the Result of a run, got"):
+        moopt.select(np.array(CONVEX))
+
+
+@pytest.fixture(scope="module")
+def infeasible_result():
+    # Every trial misses the constraint c <= 0 by 5, so the Pareto set holds
+    # the least infeasible trials.
+    def objective(params):
+        return {"f": params["x"], "g": 1 - params["x"], "c": 5.0}
+
+    result = moopt.optimize(
+        objective,
+        {"x": moopt.Float(0, 1)},
+        {"f": "minimize", "g": "minimize"},
+        constraints=[moopt.Constraint("c", "<=", 0)],
+        n_generations=2,
+        population_size=8,
+        seed=0,
+    )
+    assert not result.feasible and len(result.pareto_set) > 0
+    return result
+
+
+@pytest.mark.parametrize(
+    "arguments", [{}, {"objective": "f"}, {"weights": {"f": 1.0, "g": 1.0}}]
+)
+def test_select_without_feasible_trial_raises(infeasible_result, arguments):
+    with pytest.raises(ValueError, match="no trial of this run is feasible"):
+        moopt.select(infeasible_result, **arguments)
+
+
+def test_indicators_of_infeasible_result_count_nothing(infeasible_result):
+    reference = [2.0, 2.0]
+    # The same points given as an array do dominate the reference point.
+    assert moopt.hypervolume(infeasible_result.pareto_front, reference) > 0
+    assert moopt.hypervolume(infeasible_result, reference) == 0.0
+    contributions = moopt.hypervolume_contributions(infeasible_result, reference)
+    np.testing.assert_array_equal(
+        contributions, np.zeros(len(infeasible_result.pareto_set))
+    )
+    _, history = moopt.hypervolume_history(infeasible_result, reference)
+    assert history[-1] == 0.0
+    with pytest.raises(ValueError, match="no feasible trial"):
+        moopt.igd(infeasible_result, np.array([[0.0, 1.0], [1.0, 0.0]]))
