@@ -96,6 +96,13 @@ def front_runs(data: object, directions: Sequence[str] | None) -> FrontRuns:
     runs = []
     for label, run in items:
         if isinstance(run, Result):
+            if not run.feasible:
+                # Its Pareto set holds the least infeasible trials instead.
+                label = (
+                    "least infeasible trials (none feasible)"
+                    if single
+                    else f"{label} (none feasible)"
+                )
             members = {trial.number for trial in run.pareto_set}
             outside = [t for t in run.trials if t.number not in members]
             others = tuple(t for t in outside if t.feasible)
@@ -152,7 +159,16 @@ def _shared_objectives(
 def objective_indices(
     objectives: Sequence[int | str], names: Sequence[str]
 ) -> list[int]:
-    """Return column indices for objectives given by index or by name."""
+    """Return column indices for distinct objectives given by index or by name.
+
+    Callers check the indices against the number of objectives, because each
+    plot states its own limit in its error message.
+    """
+    if isinstance(objectives, str) or not isinstance(objectives, Sequence | np.ndarray):
+        raise TypeError(
+            "objectives must be a sequence of int or str such as [0, 1] or "
+            f"{list(names[:2])!r}, got {objectives!r}"
+        )
     indices = []
     for objective in objectives:
         if isinstance(objective, str):
@@ -160,10 +176,73 @@ def objective_indices(
                 raise ValueError(
                     f"unknown objective {objective!r}; choose from {list(names)}"
                 )
-            indices.append(list(names).index(objective))
+            index = list(names).index(objective)
+        elif is_integer(objective):
+            index = int(objective)
         else:
-            indices.append(objective)
+            raise TypeError(
+                f"objectives must be int or str, got {objective!r} in {objectives!r}"
+            )
+        if index in indices:
+            repeated = names[index] if 0 <= index < len(names) else index
+            raise ValueError(
+                f"objectives {list(objectives)!r} choose objective {repeated!r} twice; "
+                "choose distinct objectives"
+            )
+        indices.append(index)
     return indices
+
+
+def front_columns(
+    objectives: Sequence[int | str] | None, names: list[str], n_objectives: int
+) -> list[int]:
+    """Return the 2 or 3 columns a front plot draws.
+
+    Without ``objectives``, a problem of 2 or 3 objectives is drawn whole. A
+    problem of more needs a choice, because in a projection on the first two
+    objectives many front points look dominated.
+    """
+    if n_objectives < 2:
+        raise ValueError(
+            f"plot_pareto_front needs at least 2 objectives, got {n_objectives}"
+        )
+    if objectives is None:
+        if n_objectives > 3:
+            raise ValueError(
+                f"plot_pareto_front draws 2 or 3 objectives, but there are "
+                f"{n_objectives}; pass objectives=[i, j] or [i, j, k] to choose "
+                "them, or draw every pair with plot_pairwise"
+            )
+        return list(range(n_objectives))
+    columns = objective_indices(objectives, names)
+    if len(columns) not in (2, 3) or not all(0 <= j < n_objectives for j in columns):
+        raise ValueError(
+            f"objectives must be 2 or 3 column indices below {n_objectives}, got "
+            f"{list(objectives)!r}"
+        )
+    return columns
+
+
+def axis_labels(
+    labels: Sequence[str] | None, data: FrontRuns, columns: Sequence[int]
+) -> list[str]:
+    """Return one axis label per drawn column, by default "name (direction)"."""
+    if labels is None:
+        return [f"{data.names[j]} ({data.directions[j]})" for j in columns]
+    if (
+        isinstance(labels, str)
+        or not isinstance(labels, Sequence)
+        or not all(isinstance(label, str) for label in labels)
+    ):
+        raise TypeError(
+            f"labels must be a sequence of str, one per drawn objective, got {labels!r}"
+        )
+    if len(labels) != len(columns):
+        raise ValueError(
+            f"labels must have one entry per drawn objective: expected "
+            f"{len(columns)}, got {len(labels)} ({list(labels)!r})"
+        )
+    return list(labels)
 
 
 def true_front_line(true_front: object, columns: Sequence[int], n: int) -> np.ndarray:
@@ -199,8 +278,8 @@ def hypervolume_history(
         ``"trial"``: one value after each trial in order of ``trial.number``,
         with ``x = 1..len(result.trials)``. Failed trials count, because they
         spent budget. ``"generation"``: one value per generation, with
-        ``x`` the generation index, covering every trial of that generation
-        and of the earlier ones.
+        ``x`` the ``Trial.generation`` index, 0 for the initial population,
+        covering every trial of that generation and of the earlier ones.
 
     Returns
     -------
@@ -346,6 +425,74 @@ def is_history_pair(run: object) -> bool:
     )
 
 
+def history_bands(
+    runs: object,
+    reference_point: Sequence[float] | None,
+    by: str,
+    band: Sequence[float] | None,
+    label: str | None,
+) -> list[tuple[str | None, HistoryBand]]:
+    """Return the legend label and the band of each method of a history plot.
+
+    ``runs`` is a Result, an (x, hv) pair, a sequence of them, or a mapping
+    ``{label: any of these}``. Without a ``band``, the band is the median.
+    """
+    if by not in ("trial", "generation"):
+        raise ValueError(f"by must be 'trial' or 'generation', got {by!r}")
+    groups: list[tuple[str | None, object]]
+    if isinstance(runs, Mapping):
+        groups = [(str(name), group) for name, group in runs.items()]
+    else:
+        groups = [(label, runs)]
+    if not groups:
+        raise ValueError(_no_histories_message(None))
+    bands: list[tuple[str | None, HistoryBand]] = []
+    for name, group in groups:
+        members = _history_members(group, name)
+        histories = [_history_of(run, reference_point, by) for run in members]
+        bands.append((name, history_band(histories, band or (50, 50))))
+    return bands
+
+
+def _no_histories_message(name: str | None) -> str:
+    where = "" if name is None else f" for {name!r}"
+    return (
+        f"no runs to draw{where}; pass a Result, an (x, hv) pair of arrays, or a "
+        "non-empty sequence or dict of them"
+    )
+
+
+def _history_members(group: object, name: str | None) -> list[Any]:
+    if isinstance(group, Result) or is_history_pair(group):
+        return [group]
+    if isinstance(group, Sequence) and not isinstance(group, str):
+        if not group:
+            raise ValueError(_no_histories_message(name))
+        return list(group)
+    raise TypeError(
+        "each entry of runs must be a Result, an (x, hv) pair of arrays or a "
+        f"non-empty sequence of them, got {group!r}"
+    )
+
+
+def _history_of(
+    run: object, reference_point: Sequence[float] | None, by: str
+) -> tuple[np.ndarray, np.ndarray]:
+    if isinstance(run, Result):
+        if reference_point is None:
+            raise ValueError(
+                "reference_point is needed to compute the hypervolume history of a "
+                "Result; pass one value per objective"
+            )
+        return hypervolume_history(run, reference_point, by=by)
+    if is_history_pair(run):
+        assert isinstance(run, Sequence)
+        return np.asarray(run[0]), np.asarray(run[1])
+    raise TypeError(
+        f"expected a Result or an (x, hv) pair of 1-D arrays, got {type(run).__name__}"
+    )
+
+
 # ------------------------------------------------------ parallel coordinates
 
 
@@ -369,6 +516,7 @@ def parallel_coordinates(
     params: Sequence[str] | None,
     objectives: Sequence[int | str] | None,
     highlight: str | Sequence[Trial] | None,
+    objective_range: str = "all",
 ) -> ParallelCoordinates:
     """Normalize each chosen parameter and objective of the complete trials.
 
@@ -377,11 +525,30 @@ def parallel_coordinates(
     grid, and a Categorical puts its choices at even steps. Without a space,
     parameters whose values are all numbers span their observed range
     linearly and the others are categorical in order of appearance. An
-    objective spans its observed range with its best value at 1.
+    objective spans the range of all complete trials, or with
+    ``objective_range="highlighted"`` that of the highlighted ones, and
+    values outside it sit at the nearer end. Its best value is at 1.
     """
     if not isinstance(result, Result):
         raise TypeError(f"result must be a moopt Result, got {type(result).__name__}")
+    if objective_range not in ("all", "highlighted"):
+        raise ValueError(
+            f"objective_range must be 'all' or 'highlighted', got {objective_range!r}"
+        )
+    if objective_range == "highlighted" and highlight is None:
+        raise ValueError(
+            "objective_range='highlighted' needs highlighted trials; pass "
+            "highlight='pareto_set' or a sequence of trials, or keep "
+            "objective_range='all'"
+        )
     trials = [trial for trial in result.trials if trial.state == "complete"]
+    highlighted = _highlight_mask(result, trials, highlight)
+    # With no trial highlighted, for example when the Pareto set is empty
+    # because no trial is feasible, the objective axes span every trial.
+    if objective_range == "highlighted" and highlighted.any():
+        spanned = highlighted
+    else:
+        spanned = np.ones(len(trials), dtype=bool)
     space = result.space or {}
     param_names = list(params) if params is not None else _param_names(result)
     for name in param_names:
@@ -406,7 +573,10 @@ def parallel_coordinates(
         if not 0 <= column < len(names):
             raise ValueError(f"objective index {column} is not below {len(names)}")
         maximize = result.directions[column] == "maximize"
-        position, tick, labels = _objective_axis(objective_values[:, column], maximize)
+        column_values = objective_values[:, column]
+        position, tick, labels = _objective_axis(
+            column_values, column_values[spanned], maximize
+        )
         titles.append(f"{names[column]} ({'max' if maximize else 'min'})")
         positions.append(position)
         ticks.append(tick)
@@ -414,7 +584,7 @@ def parallel_coordinates(
     return ParallelCoordinates(
         titles=titles,
         positions=np.column_stack(positions).reshape(len(trials), len(titles)),
-        highlighted=_highlight_mask(result, trials, highlight),
+        highlighted=highlighted,
         ticks=ticks,
         tick_labels=tick_labels,
     )
@@ -439,8 +609,40 @@ def _highlight_mask(
             )
         chosen = {trial.number for trial in result.pareto_set}
     else:
-        chosen = {trial.number for trial in highlight}
+        chosen = _own_trial_numbers(result, highlight)
     return np.array([trial.number in chosen for trial in trials], dtype=bool)
+
+
+def _own_trial_numbers(result: Result, highlight: object) -> set[int]:
+    """Return the numbers of the given trials, each checked to be in ``result``."""
+    if isinstance(highlight, Trial):
+        raise TypeError(
+            f"highlight must be a sequence of trials, got the single trial "
+            f"{highlight.number}; wrap it in a list"
+        )
+    if not isinstance(highlight, Sequence):
+        raise TypeError(
+            "highlight must be 'pareto_set', a sequence of trials or None, got "
+            f"{type(highlight).__name__}"
+        )
+    own = {trial.number: trial for trial in result.trials}
+    numbers = set()
+    for trial in highlight:
+        if not isinstance(trial, Trial):
+            raise TypeError(f"highlight must contain Trials, got {trial!r}")
+        match = own.get(trial.number)
+        if (
+            match is None
+            or match.params != trial.params
+            or match.values != trial.values
+        ):
+            raise ValueError(
+                f"highlighted trial {trial.number} is not a trial of this result; "
+                "pass trials from result.trials, result.pareto_set or "
+                "moopt.select(result)"
+            )
+        numbers.add(trial.number)
+    return numbers
 
 
 def _param_axis(
@@ -479,7 +681,7 @@ def _linear_axis(
         return (
             np.full(len(values), 0.5),
             np.array([0.5]),
-            [_format(low, step is not None)],
+            format_ticks([low], step is not None),
         )
     if step is None:
         nice = np.asarray(MaxNLocator(nbins=4).tick_values(low, high))
@@ -491,7 +693,7 @@ def _linear_axis(
     return (
         (values - low) / (high - low),
         (ticks - low) / (high - low),
-        [_format(t, step is not None) for t in ticks],
+        format_ticks(ticks, step is not None),
     )
 
 
@@ -502,7 +704,7 @@ def _log_axis(
     from matplotlib.ticker import LogLocator
 
     if high == low:
-        return np.full(len(values), 0.5), np.array([0.5]), [_format(low, integer)]
+        return np.full(len(values), 0.5), np.array([0.5]), format_ticks([low], integer)
     span = math.log(high) - math.log(low)
     decades = np.asarray(LogLocator(base=10).tick_values(low, high))
     ticks = _with_bounds(decades, (np.log(decades) - math.log(low)) / span, low, high)
@@ -512,7 +714,7 @@ def _log_axis(
     return (
         (np.log(values) - math.log(low)) / span,
         (np.log(ticks) - math.log(low)) / span,
-        [_format(t, integer) for t in ticks],
+        format_ticks(ticks, integer),
     )
 
 
@@ -532,12 +734,21 @@ def _categorical_axis(
 
 
 def _objective_axis(
-    values: np.ndarray, maximize: bool
+    values: np.ndarray, in_range: np.ndarray, maximize: bool
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """Place objective values on their observed range, the best value at 1."""
-    low, high = (values.min(), values.max()) if len(values) else (0.0, 1.0)
-    positions, ticks, labels = _linear_axis(values, low, high, None)
-    if maximize or high == low:
+    """Place objective values on the range of ``in_range``, the best value at 1.
+
+    Values outside the range are clipped to its ends. When the range is one
+    value, that value sits at 0.5 and the others at the end they lie toward.
+    """
+    low, high = (in_range.min(), in_range.max()) if len(in_range) else (0.0, 1.0)
+    if high == low:
+        positions = 0.5 + 0.5 * np.sign(values - low)
+        ticks, labels = np.array([0.5]), format_ticks([low], False)
+    else:
+        positions, ticks, labels = _linear_axis(values, low, high, None)
+        positions = np.clip(positions, 0.0, 1.0)
+    if maximize:
         return positions, ticks, labels
     return 1.0 - positions, 1.0 - ticks, labels
 
@@ -550,8 +761,47 @@ def _with_bounds(
     return np.concatenate([[low], inner, [high]])
 
 
-def _format(value: float, integer: bool) -> str:
-    return str(round(value)) if integer else f"{value:.3g}"
+def format_ticks(values: Sequence[float] | np.ndarray, integer: bool) -> list[str]:
+    """Format the tick values of one axis in one notation.
+
+    Every tick is a plain number when each nonzero tick lies in [1e-3, 1e4),
+    with 3 significant digits but every digit of its integer part, as in
+    "0.025", "12.5" and "4084". Otherwise every tick of the axis is in
+    scientific notation, as in "2.5e4" or "1e-5". When 3 digits would give
+    two different ticks the same label, more digits are used, up to 8.
+    """
+    array = np.asarray(values, dtype=np.float64)
+    magnitudes = np.abs(array[array != 0])
+    plain = len(magnitudes) == 0 or (
+        magnitudes.min() >= 1e-3 and magnitudes.max() < 1e4
+    )
+    n_distinct = len(np.unique(array))
+    for digits in range(3, 9):
+        if plain:
+            labels = [_plain_number(v, digits, integer) for v in array]
+        else:
+            labels = [_scientific_number(v, digits) for v in array]
+        if len(set(labels)) == n_distinct:
+            break
+    return labels
+
+
+def _plain_number(value: float, digits: int, integer: bool) -> str:
+    if integer:
+        return str(round(value))
+    if value == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
+    return np.format_float_positional(round(value, decimals), trim="-")
+
+
+def _scientific_number(value: float, digits: int) -> str:
+    if value == 0:
+        return "0"
+    mantissa, exponent = f"{value:.{digits - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
 
 
 # --------------------------------------------------------- attainment surfaces
@@ -590,6 +840,13 @@ def attainment_surfaces(
         point reaches (more runs than have a front) gives an empty array.
     """
     minimized, signs = minimized_fronts(fronts, directions)
+    return surfaces_of_minimized(minimized, signs, levels)
+
+
+def surfaces_of_minimized(
+    minimized: list[np.ndarray], signs: np.ndarray, levels: Sequence[str | int]
+) -> dict[str | int, np.ndarray]:
+    """Return the attainment surfaces of all-minimize fronts in user units."""
     n_runs = len(minimized)
     counts = {level: _level_count(level, n_runs) for level in levels}
     filled = [front for front in minimized if len(front)]
@@ -613,37 +870,112 @@ def minimized_fronts(
     fronts: object, directions: Sequence[str] | None
 ) -> tuple[list[np.ndarray], np.ndarray]:
     """Return each run's 2-objective front in all-minimize form, and the signs."""
-    if isinstance(fronts, Result | np.ndarray | Mapping | str) or not isinstance(
-        fronts, Sequence
-    ):
-        raise TypeError(
-            "fronts must be a sequence of Results or arrays, one per run, got "
-            f"{type(fronts).__name__}"
-        )
-    if len(fronts) == 0:
-        raise ValueError("fronts is empty; pass one Result or array per run")
-    results = [front for front in fronts if isinstance(front, Result)]
-    _, shared = _shared_objectives(results)
+    data = attainment_groups([(None, fronts)], directions)
+    return data.minimized[0], data.signs
+
+
+@dataclass(frozen=True)
+class AttainmentGroups:
+    """The runs of each method on an attainment plot, in all-minimize form."""
+
+    labels: list[str | None]
+    minimized: list[list[np.ndarray]]
+    names: list[str]
+    directions: list[str]
+    signs: np.ndarray
+
+
+def attainment_groups(
+    groups: Sequence[tuple[str | None, object]], directions: Sequence[str] | None
+) -> AttainmentGroups:
+    """Check that every run of every method has the same 2 objectives.
+
+    ``groups`` pairs each method's label, None for an unnamed one, with its
+    runs. The directions are those of the Results among the runs, which
+    must all agree. ``directions`` is for arrays and, when given beside
+    Results, must match theirs. Default: minimize both.
+    """
+    values_by_group = []
+    results = []
+    for label, fronts in groups:
+        values = []
+        for index, front in enumerate(_attainment_runs(fronts, label)):
+            where = (
+                f"run {index + 1}" if label is None else f"run {index + 1} of {label!r}"
+            )
+            values.append(_attainment_values(front, where))
+            if isinstance(front, Result):
+                results.append((where, front))
+        values_by_group.append(values)
+    names, shared = _agreed_objectives(results)
     if shared is not None and directions is not None and list(directions) != shared:
         raise ValueError(
             f"directions {list(directions)} differ from the Results' {shared}; "
             "drop the directions argument"
         )
-    arrays = []
-    for front in fronts:
-        if isinstance(front, Result):
-            values = front.pareto_front if front.feasible else front.values(())
-        else:
-            values = check_values(front, "fronts")
-        if values.shape[1] != 2:
+    if shared is None:
+        shared = list(directions) if directions is not None else ["minimize"] * 2
+    signs = check_directions(shared, 2)
+    return AttainmentGroups(
+        labels=[label for label, _ in groups],
+        minimized=[[front * signs for front in values] for values in values_by_group],
+        names=names if names is not None else ["f1", "f2"],
+        directions=shared,
+        signs=signs,
+    )
+
+
+def _attainment_runs(fronts: object, label: str | None) -> Sequence[Any]:
+    name = "fronts" if label is None else f"fronts[{label!r}]"
+    if isinstance(fronts, Result | np.ndarray | Mapping | str) or not isinstance(
+        fronts, Sequence
+    ):
+        raise TypeError(
+            f"{name} must be a sequence of Results or arrays, one per run, got "
+            f"{type(fronts).__name__}"
+        )
+    if len(fronts) == 0:
+        raise ValueError(f"{name} is empty; pass one Result or array per run")
+    return fronts
+
+
+def _attainment_values(front: object, where: str) -> np.ndarray:
+    if isinstance(front, Result):
+        values = front.pareto_front if front.feasible else front.values(())
+    else:
+        values = check_values(front, "fronts")
+    if values.shape[1] != 2:
+        raise ValueError(
+            f"attainment surfaces need exactly 2 objectives, got {values.shape[1]} "
+            f"in {where}; pass runs of a 2-objective problem"
+        )
+    if not np.isfinite(values).all():
+        raise ValueError(
+            f"{where} has non-finite values; attainment surfaces need finite fronts"
+        )
+    return values
+
+
+def _agreed_objectives(
+    results: list[tuple[str, Result]],
+) -> tuple[list[str] | None, list[str] | None]:
+    """Return the objective names and directions of the Results, which must agree."""
+    if not results:
+        return None, None
+    first_where, first = results[0]
+    names = list(first.objective_names)
+    directions = list(first.directions)
+    for where, result in results[1:]:
+        if (
+            list(result.objective_names) != names
+            or list(result.directions) != directions
+        ):
             raise ValueError(
-                f"attainment surfaces need exactly 2 objectives, got {values.shape[1]}"
+                f"{where} optimizes {list(result.objective_names)} with directions "
+                f"{list(result.directions)}, but {first_where} optimizes {names} "
+                f"with directions {directions}; compare runs of the same problem"
             )
-        if not np.isfinite(values).all():
-            raise ValueError("fronts must be finite to compute attainment surfaces")
-        arrays.append(values)
-    signs = check_directions(shared or directions, 2)
-    return [values * signs for values in arrays], signs
+    return names, directions
 
 
 def _level_count(level: str | int, n_runs: int) -> int:

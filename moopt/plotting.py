@@ -13,15 +13,17 @@ from typing import Any
 import numpy as np
 
 from moopt._plot_data import (
+    attainment_groups,
     attainment_surfaces,
+    axis_labels,
+    front_columns,
     front_runs,
-    history_band,
+    history_bands,
     hypervolume_history,
-    is_history_pair,
-    minimized_fronts,
     objective_indices,
     parallel_coordinates,
     staircase,
+    surfaces_of_minimized,
     true_front_line,
 )
 from moopt._trial import Result, Trial
@@ -65,15 +67,17 @@ def plot_pareto_front(
         non-dominated points, and its dominated points are the faded ones.
     ax : matplotlib Axes, optional
         Where to draw; a new figure is made when None. Three objectives need
-        an Axes with ``projection="3d"``.
-    objectives : sequence of 2 or 3 int or str, optional
-        Columns to draw, by index or name; by default the first two, or all
-        three for a 3-objective problem.
+        an Axes with ``projection="3d"`` and two need one without it.
+    objectives : sequence of 2 or 3 distinct int or str, optional
+        Columns to draw, by index or name. By default every objective of a
+        2- or 3-objective problem. With more objectives, choose 2 or 3 here,
+        or draw every pair with :func:`plot_pairwise`.
     directions : sequence of str, optional
         Only for arrays; Results carry their own, and arrays drawn beside a
         Result take the Result's.
     labels : sequence of str, optional
-        Axis labels; by default the objective names and directions.
+        Axis labels, one per drawn objective; by default the objective names
+        and directions.
     show_dominated : bool, optional
         Whether to draw the faded points. None, the default, draws them in
         grey for a single run and leaves them out when several runs are
@@ -87,8 +91,9 @@ def plot_pareto_front(
     """
     data = front_runs(runs, directions)
     n_objectives = data.runs[0].front.shape[1]
-    columns = _front_columns(objectives, data.names, n_objectives)
-    ax = _axes_for(ax, len(columns))
+    columns = front_columns(objectives, data.names, n_objectives)
+    titles = axis_labels(labels, data, columns)
+    ax = _axes_for(ax, len(columns), f"{len(columns)} objectives")
     if true_front is not None:
         _draw_true_front(ax, true_front_line(true_front, columns, n_objectives))
     if show_dominated is None:
@@ -112,46 +117,36 @@ def plot_pareto_front(
         else:
             kwargs = {"color": f"C{index}", **kwargs, "label": run.label}
         ax.scatter(*run.front[:, columns].T, **kwargs)
-    axis_labels = (
-        labels
-        if labels is not None
-        else [f"{data.names[j]} ({data.directions[j]})" for j in columns]
-    )
-    ax.set_xlabel(axis_labels[0])
-    ax.set_ylabel(axis_labels[1])
+    ax.set_xlabel(titles[0])
+    ax.set_ylabel(titles[1])
     if len(columns) == 3:
-        ax.set_zlabel(axis_labels[2])
+        ax.set_zlabel(titles[2])
     ax.legend()
     return ax
 
 
-def _front_columns(
-    objectives: Sequence[int | str] | None, names: list[str], n_objectives: int
-) -> list[int]:
-    if n_objectives < 2:
-        raise ValueError(
-            f"plot_pareto_front needs at least 2 objectives, got {n_objectives}"
-        )
-    if objectives is None:
-        return [0, 1, 2] if n_objectives == 3 else [0, 1]
-    columns = objective_indices(objectives, names)
-    if len(columns) not in (2, 3) or not all(0 <= j < n_objectives for j in columns):
-        raise ValueError(
-            f"objectives must be 2 or 3 column indices below {n_objectives}, got "
-            f"{list(objectives)!r}"
-        )
-    return columns
+def _axes_for(
+    ax: Any, n_columns: int, drawing: str, figsize: tuple[float, float] | None = None
+) -> Any:
+    """Return ``ax``, or a new Axes (3-D for three columns) when it is None.
 
-
-def _axes_for(ax: Any, n_columns: int) -> Any:
-    """Return ``ax``, or a new Axes (3-D for three columns) when it is None."""
+    ``drawing`` names what is drawn, for the error on an Axes of the wrong
+    projection.
+    """
     if ax is None:
         import matplotlib.pyplot as plt
 
         projection = "3d" if n_columns == 3 else None
-        _, ax = plt.subplots(subplot_kw={"projection": projection})
-    elif n_columns == 3 and getattr(ax, "name", "") != "3d":
-        raise ValueError("three objectives need an Axes made with projection='3d'")
+        _, ax = plt.subplots(figsize=figsize, subplot_kw={"projection": projection})
+        return ax
+    is_3d = getattr(ax, "name", "") == "3d"
+    if n_columns == 3 and not is_3d:
+        raise ValueError(f"{drawing} need an Axes made with projection='3d'")
+    if n_columns == 2 and is_3d:
+        raise ValueError(
+            f"{drawing} need a 2-D Axes, but ax was made with projection='3d'; "
+            "pass an Axes made without a projection"
+        )
     return ax
 
 
@@ -169,6 +164,7 @@ def plot_parallel_coordinates(
     params: Sequence[str] | None = None,
     objectives: Sequence[int | str] | None = None,
     highlight: str | Sequence[Trial] | None = "pareto_set",
+    objective_range: str = "all",
 ) -> Any:
     """Draw each complete trial as a line across parameter and objective axes.
 
@@ -182,27 +178,41 @@ def plot_parallel_coordinates(
     on the grid. A Categorical axis has one tick per choice at even steps,
     labelled with ``str(choice)``. Without ``result.space``, numeric
     parameters span their observed range linearly and others are categorical
-    in order of first appearance. An objective spans its observed range with
-    the better end at the top, so a minimized objective has its minimum at
-    the top, and its title gives the direction, as in "error (min)".
+    in order of first appearance. An objective spans the range chosen by
+    ``objective_range`` with the better end at the top, so a minimized
+    objective has its minimum at the top, and its title gives the direction,
+    as in "error (min)". The tick labels of one axis share one notation:
+    plain numbers with 3 significant digits, or scientific notation for
+    every tick when the magnitude of some tick is 1e4 or more, or nonzero
+    and below 1e-3.
 
     Parameters
     ----------
     result : Result
     ax : matplotlib Axes, optional
+        A 2-D Axes to draw on. When None, a new figure is made, 1.1 inches
+        wide per axis and at least 6 inches wide.
     params : sequence of str, optional
         Parameter names, by default every parameter of the space.
-    objectives : sequence of int or str, optional
+    objectives : sequence of distinct int or str, optional
         Objectives by index or name, by default all.
     highlight : "pareto_set", sequence of Trial, or None
-        The trials to draw in colour: the Pareto set, the given trials (for
-        example one chosen with ``moopt.select``), or none.
+        The trials of ``result`` to draw in colour: the Pareto set, the given
+        trials (for example one chosen with ``moopt.select``), or none.
+    objective_range : {"all", "highlighted"}, default "all"
+        The values each objective axis spans. "all" spans every complete
+        trial. "highlighted" spans the highlighted trials only, so that a
+        Pareto set crowded in one corner of the range spreads over the whole
+        axis, and the lines of other trials beyond that span stop at the
+        axis end. When no trial is highlighted, as for a Pareto set left
+        empty because no trial is feasible, "highlighted" spans every trial.
     """
-    data = parallel_coordinates(result, params, objectives, highlight)
+    data = parallel_coordinates(result, params, objectives, highlight, objective_range)
     from matplotlib.collections import LineCollection
 
-    ax = _axes_for(ax, 2)
     n_axes = len(data.titles)
+    figsize = (max(6.0, 1.1 * n_axes), 4.5)
+    ax = _axes_for(ax, 2, "parallel coordinates", figsize)
     x = np.arange(n_axes, dtype=np.float64)
     lines = [np.column_stack([x, row]) for row in data.positions]
     others = [line for line, on in zip(lines, data.highlighted, strict=True) if not on]
@@ -253,6 +263,9 @@ def plot_hypervolume_history(
     """Draw the hypervolume of the archive against trials or generations.
 
     Each run's history is a step line (see :func:`hypervolume_history`).
+    With ``by="generation"`` the x axis is ``Trial.generation``, which counts
+    from 0 for the initial population, and a marker shows the value of each
+    generation, so the last generation is visible at the right edge too.
     Several runs of one method are drawn as their median with a shaded band
     between the ``band`` percentiles across runs, by default the 25th and
     75th. The runs share an x grid, the union of their x values from the
@@ -270,20 +283,16 @@ def plot_hypervolume_history(
         In user units and directions, as in :func:`moopt.hypervolume`;
         needed for Results, unused for pairs.
     by : {"trial", "generation"}
+        The x unit: the number of trials run, from 1, or the 0-based
+        generation.
     ax : matplotlib Axes, optional
     band : (low, high) percentiles, or None for no band
     label : str, optional
         Legend label when ``runs`` is not a dict.
     """
-    if by not in ("trial", "generation"):
-        raise ValueError(f"by must be 'trial' or 'generation', got {by!r}")
-    groups = runs.items() if isinstance(runs, Mapping) else [(label, runs)]
-    bands = []
-    for name, group in groups:
-        members = _history_members(group)
-        histories = [_history_of(run, reference_point, by) for run in members]
-        bands.append((name, history_band(histories, band or (50, 50))))
-    ax = _axes_for(ax, 2)
+    bands = history_bands(runs, reference_point, by, band, label)
+    ax = _axes_for(ax, 2, "hypervolume histories")
+    markers = {"marker": "o", "markersize": 3} if by == "generation" else {}
     for index, (name, data) in enumerate(bands):
         color = f"C{index}"
         ax.plot(
@@ -291,45 +300,24 @@ def plot_hypervolume_history(
             data.median,
             drawstyle="steps-post",
             color=color,
-            label=None if name is None else str(name),
+            label=name,
+            **markers,
         )
         if band is not None and data.n_runs > 1:
             ax.fill_between(
                 data.x, data.low, data.high, step="post", color=color, alpha=0.2
             )
-    ax.set_xlabel("trials" if by == "trial" else "generation")
+    if by == "generation":
+        from matplotlib.ticker import MaxNLocator
+
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel("generation (0 = initial population)")
+    else:
+        ax.set_xlabel("trials")
     ax.set_ylabel("hypervolume")
     if any(name is not None for name, _ in bands):
         ax.legend()
     return ax
-
-
-def _history_members(group: Any) -> list[Any]:
-    if isinstance(group, Result) or is_history_pair(group):
-        return [group]
-    if isinstance(group, Sequence) and not isinstance(group, str) and group:
-        return list(group)
-    raise TypeError(
-        "each entry of runs must be a Result, an (x, hv) pair of arrays or a "
-        f"non-empty sequence of them, got {group!r}"
-    )
-
-
-def _history_of(
-    run: Any, reference_point: Sequence[float] | None, by: str
-) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(run, Result):
-        if reference_point is None:
-            raise ValueError(
-                "reference_point is needed to compute the hypervolume history of a "
-                "Result; pass one value per objective"
-            )
-        return hypervolume_history(run, reference_point, by=by)
-    if is_history_pair(run):
-        return np.asarray(run[0]), np.asarray(run[1])
-    raise TypeError(
-        f"expected a Result or an (x, hv) pair of 1-D arrays, got {type(run).__name__}"
-    )
 
 
 def plot_attainment(
@@ -357,30 +345,30 @@ def plot_attainment(
     ax : matplotlib Axes, optional
     directions : sequence of str, optional
         For arrays. Results carry their own, and arrays compared with Results
-        take theirs. Default: minimize both.
+        take theirs, so a value given beside Results must match theirs.
+        Default: minimize both.
     levels : sequence of {"best", "median", "worst"} or int
     label : str, optional
         Legend prefix when ``fronts`` is not a dict.
     """
-    groups = list(fronts.items()) if isinstance(fronts, Mapping) else [(label, fronts)]
-    if directions is None:
-        directions = _result_directions(groups)
-    signs = None
-    all_minimized = []
-    for _, group in groups:
-        minimized, group_signs = minimized_fronts(group, directions)
-        if signs is not None and not np.array_equal(signs, group_signs):
-            raise ValueError("the methods compared optimize in different directions")
-        signs = group_signs
-        all_minimized.extend(minimized)
-    assert signs is not None
-    points = np.concatenate([*all_minimized, np.zeros((0, 2))])
+    groups: list[tuple[str | None, Any]]
+    if isinstance(fronts, Mapping):
+        groups = [(str(name), group) for name, group in fronts.items()]
+    else:
+        groups = [(label, fronts)]
+    if not groups:
+        raise ValueError("no runs to draw; pass a sequence or dict of fronts")
+    data = attainment_groups(groups, directions)
+    every_front = [front for group in data.minimized for front in group]
+    points = np.concatenate([*every_front, np.zeros((0, 2))])
     corner = points.max(axis=0) if len(points) else np.zeros(2)
-    ax = _axes_for(ax, 2)
-    for index, (name, group) in enumerate(groups):
-        surfaces = attainment_surfaces(group, levels=levels, directions=directions)
+    ax = _axes_for(ax, 2, "attainment surfaces")
+    for index, (name, minimized) in enumerate(
+        zip(data.labels, data.minimized, strict=True)
+    ):
+        surfaces = surfaces_of_minimized(minimized, data.signs, levels)
         for level, surface in surfaces.items():
-            vertices = staircase(surface, signs, corner)
+            vertices = staircase(surface, data.signs, corner)
             if len(vertices) == 0:
                 continue
             level_label = str(level) if name is None else f"{name} {level}"
@@ -390,33 +378,11 @@ def plot_attainment(
                 linestyle=_LEVEL_STYLES.get(str(level), "-."),
                 label=level_label,
             )
-    names, directions_used = _front_names(groups, signs)
-    ax.set_xlabel(f"{names[0]} ({directions_used[0]})")
-    ax.set_ylabel(f"{names[1]} ({directions_used[1]})")
+    ax.set_xlabel(f"{data.names[0]} ({data.directions[0]})")
+    ax.set_ylabel(f"{data.names[1]} ({data.directions[1]})")
     if ax.lines:
         ax.legend()
     return ax
-
-
-def _result_directions(groups: list[tuple[Any, Any]]) -> list[str] | None:
-    """Return the directions of the first Result among the groups, if any."""
-    for _, group in groups:
-        if isinstance(group, Sequence):
-            for front in group:
-                if isinstance(front, Result):
-                    return list(front.directions)
-    return None
-
-
-def _front_names(
-    groups: list[tuple[Any, Any]], signs: np.ndarray
-) -> tuple[list[str], list[str]]:
-    directions = ["minimize" if s > 0 else "maximize" for s in signs]
-    for _, group in groups:
-        for front in group:
-            if isinstance(front, Result):
-                return list(front.objective_names), directions
-    return ["f1", "f2"], directions
 
 
 def plot_pairwise(

@@ -21,7 +21,12 @@ from pymoo.problems import get_problem
 
 import moopt
 from moopt import Categorical, Constraint, Float, Int, plot_pareto_front
-from moopt._plot_data import history_band, parallel_coordinates, staircase
+from moopt._plot_data import (
+    format_ticks,
+    history_band,
+    parallel_coordinates,
+    staircase,
+)
 from moopt.plotting import attainment_surfaces
 
 
@@ -80,6 +85,26 @@ def test_two_objective_result_plots_front(two_objective_result):
     np.testing.assert_array_equal(front_offsets(ax), result.pareto_front)
     assert ax.get_xlabel() == "acc (maximize)"
     assert ax.get_ylabel() == "cost (minimize)"
+
+
+def test_front_of_infeasible_run_says_none_feasible():
+    result = moopt.optimize(
+        lambda params: {"f": params["x"], "g": 1 - params["x"], "c": 5.0},
+        {"x": Float(0.0, 1.0)},
+        {"f": "minimize", "g": "minimize"},
+        constraints=[moopt.Constraint("c", "<=", 0.0)],
+        population_size=6,
+        n_generations=2,
+        seed=0,
+    )
+
+    ax = plot_pareto_front(result)
+    both = plot_pareto_front({"a": result, "b": result})
+
+    _, labels = ax.get_legend_handles_labels()
+    assert "least infeasible trials (none feasible)" in labels
+    _, labels = both.get_legend_handles_labels()
+    assert labels == ["a (none feasible)", "b (none feasible)"]
 
 
 def test_result_dominated_points_drawn_faded(two_objective_result):
@@ -141,7 +166,7 @@ def test_three_objectives_on_2d_axes_raises(three_objective_result):
     _, ax = plt.subplots()
 
     with pytest.raises(
-        ValueError, match="three objectives need an Axes made with projection='3d'"
+        ValueError, match="3 objectives need an Axes made with projection='3d'"
     ):
         plot_pareto_front(three_objective_result, ax=ax)
 
@@ -158,12 +183,105 @@ def test_plot_chosen_objectives_of_three(three_objective_result):
     assert ax.get_ylabel() == "f1 (minimize)"
 
 
-@pytest.mark.parametrize("objectives", [(0,), (0, 1, 2, 0), (0, 3)])
+@pytest.mark.parametrize("objectives", [(0,), (0, 3), (-1, 0)])
 def test_invalid_objective_indices_raise(three_objective_result, objectives):
     with pytest.raises(
         ValueError, match="objectives must be 2 or 3 column indices below 3"
     ):
         plot_pareto_front(three_objective_result, objectives=objectives)
+
+
+def test_four_chosen_objectives_raise(four_objective_result):
+    with pytest.raises(
+        ValueError, match="objectives must be 2 or 3 column indices below 4"
+    ):
+        plot_pareto_front(four_objective_result, objectives=[0, 1, 2, 3])
+
+
+@pytest.mark.parametrize(
+    ("objectives", "repeated"),
+    [(["acc", "acc"], "'acc'"), (["cost", 1], "'cost'"), ([0, 1, 0], "'acc'")],
+)
+def test_duplicate_objectives_raise(two_objective_result, objectives, repeated):
+    with pytest.raises(ValueError, match=f"choose objective {repeated} twice"):
+        plot_pareto_front(two_objective_result, objectives=objectives)
+
+
+def test_objectives_as_one_string_raise(two_objective_result):
+    with pytest.raises(TypeError, match="objectives must be a sequence of int or str"):
+        plot_pareto_front(two_objective_result, objectives="acc")
+
+
+def test_custom_labels_name_axes(two_objective_result, three_objective_result):
+    flat = plot_pareto_front(two_objective_result, labels=["accuracy", "cost ($)"])
+    deep = plot_pareto_front(three_objective_result, labels=("a", "b", "c"))
+
+    assert flat.get_xlabel() == "accuracy"
+    assert flat.get_ylabel() == "cost ($)"
+    assert deep.get_zlabel() == "c"
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [(["a"], "expected 2, got 1"), (["a", "b", "c"], "expected 2, got 3")],
+)
+def test_labels_wrong_count_raise(two_objective_result, labels, expected):
+    _, ax = plt.subplots()
+
+    with pytest.raises(ValueError, match=expected):
+        plot_pareto_front(two_objective_result, ax=ax, labels=labels)
+
+    assert len(ax.collections) == 0
+
+
+def test_labels_of_chosen_objectives_counted(three_objective_result):
+    with pytest.raises(ValueError, match="expected 2, got 3"):
+        plot_pareto_front(
+            three_objective_result, objectives=[0, 2], labels=["a", "b", "c"]
+        )
+
+
+@pytest.mark.parametrize("labels", ["ab", ["a", 2]])
+def test_labels_not_strings_raise(two_objective_result, labels):
+    with pytest.raises(TypeError, match="labels must be a sequence of str"):
+        plot_pareto_front(two_objective_result, labels=labels)
+
+
+def test_four_objectives_need_a_choice(four_objective_result):
+    values = four_objective_result.values()
+
+    for data in (four_objective_result, values):
+        with pytest.raises(
+            ValueError,
+            match=r"there are 4; pass objectives=\[i, j\] or \[i, j, k\].*"
+            "plot_pairwise",
+        ):
+            plot_pareto_front(data)
+
+
+def test_four_objectives_draw_chosen_ones(four_objective_result):
+    result = four_objective_result
+
+    flat = plot_pareto_front(result, objectives=[3, 1])
+    deep = plot_pareto_front(result, objectives=["f1", "f2", "f4"])
+
+    np.testing.assert_array_equal(front_offsets(flat), result.pareto_front[:, [3, 1]])
+    assert flat.get_xlabel() == "f4 (minimize)"
+    assert deep.name == "3d"
+    np.testing.assert_array_equal(
+        front_offsets_3d(deep), result.pareto_front[:, [0, 1, 3]]
+    )
+
+
+def test_two_objectives_on_3d_axes_raise(two_objective_result, three_objective_result):
+    ax = plt.figure().add_subplot(projection="3d")
+
+    with pytest.raises(ValueError, match="2 objectives need a 2-D Axes"):
+        plot_pareto_front(two_objective_result, ax=ax)
+    with pytest.raises(ValueError, match="2 objectives need a 2-D Axes"):
+        plot_pareto_front(three_objective_result, ax=ax, objectives=[0, 1])
+
+    assert len(ax.collections) == 0
 
 
 def test_plot_changes_no_global_state(two_objective_result, three_objective_result):
@@ -614,6 +732,127 @@ def test_parallel_unknown_parameter_raises(hand_result):
         moopt.plot_parallel_coordinates(hand_result, params=["depth"])
 
 
+def test_parallel_figure_widens_with_axes(hand_result):
+    narrow = moopt.plot_parallel_coordinates(
+        hand_result, params=["lr"], objectives=["size"]
+    )
+    wide = moopt.plot_parallel_coordinates(hand_result)
+
+    # Two axes keep the 6-inch minimum, and six axes take 1.1 inches each.
+    assert narrow.figure.get_size_inches()[0] == pytest.approx(6.0)
+    assert wide.figure.get_size_inches()[0] == pytest.approx(6.6)
+
+
+@pytest.mark.parametrize(
+    ("values", "integer", "expected"),
+    [
+        ([9.0, 1500.0, 4083.7], False, ["9", "1500", "4084"]),
+        ([0.0, 0.1, 0.25, 0.5], False, ["0", "0.1", "0.25", "0.5"]),
+        ([0.012345, 0.5], False, ["0.0123", "0.5"]),
+        ([0.0, 15000.0, 40830.0], False, ["0", "1.5e4", "4.08e4"]),
+        ([9.0, 1500.0, 40830.0], False, ["9e0", "1.5e3", "4.08e4"]),
+        ([1e-5, 1e-4, 0.1], False, ["1e-5", "1e-4", "1e-1"]),
+        ([1000.2, 1000.4, 1000.6], False, ["1000.2", "1000.4", "1000.6"]),
+        ([-2.5, 0.0, 2.5], False, ["-2.5", "0", "2.5"]),
+        ([2.0, 4.0, 10.0], True, ["2", "4", "10"]),
+        ([10.0, 100.0, 20000.0], True, ["1e1", "1e2", "2e4"]),
+    ],
+)
+def test_tick_labels_share_one_notation(values, integer, expected):
+    assert format_ticks(values, integer) == expected
+
+
+def test_parallel_ticks_never_mix_notations(failing_result, two_objective_result):
+    for result in (failing_result, two_objective_result):
+        data = parallel_coordinates(result, None, None, "pareto_set")
+
+        for title, labels in zip(data.titles, data.tick_labels, strict=True):
+            if title == "kind":
+                continue
+            scientific = ["e" in label for label in labels]
+            assert len(set(scientific)) == 1, (title, labels)
+
+
+def test_parallel_highlighted_range_spans_chosen(hand_result):
+    # Trials 0 and 3 have accuracy 0.4 and 0.6 and size 2 and 3. Trial 1
+    # (accuracy 0.2, size 1) and trial 2 (accuracy 1.0, size 5) lie outside
+    # both spans, so they stop at the axis ends, and size is minimized, so
+    # its smaller values are at the top.
+    chosen = [hand_result.trials[0], hand_result.trials[3]]
+
+    data = parallel_coordinates(hand_result, [], None, chosen, "highlighted")
+
+    np.testing.assert_allclose(data.positions[:, 0], [0.0, 0.0, 1.0, 1.0])
+    np.testing.assert_allclose(data.positions[:, 1], [1.0, 1.0, 0.0, 0.0])
+    assert data.tick_labels[0][0] == "0.4"
+    assert data.tick_labels[0][-1] == "0.6"
+    assert data.highlighted.tolist() == [True, False, False, True]
+
+
+def test_parallel_highlighted_single_trial_centred(hand_result):
+    data = parallel_coordinates(
+        hand_result, [], None, [hand_result.trials[0]], "highlighted"
+    )
+
+    # Trial 0 is at the middle. The others sit at the end they lie toward,
+    # with better values at the top.
+    np.testing.assert_allclose(data.positions[:, 0], [0.5, 0.0, 1.0, 1.0])
+    np.testing.assert_allclose(data.positions[:, 1], [0.5, 1.0, 0.0, 0.0])
+    assert data.tick_labels == [["0.4"], ["2"]]
+
+
+def test_parallel_highlighted_range_draws_clipped(failing_result):
+    everything = parallel_coordinates(failing_result, ["x"], None, "pareto_set")
+
+    ax = moopt.plot_parallel_coordinates(
+        failing_result, params=["x"], objective_range="highlighted"
+    )
+
+    # Spanning every trial, the Pareto set stays above the bottom of each
+    # objective axis. Spanning the Pareto set only, its best and worst
+    # members reach both ends, and every other line stays within [0, 1].
+    assert everything.positions[everything.highlighted, 1:].min() > 0.0
+    (pareto_lines,) = [c for c in ax.collections if c.get_label() == "Pareto set"]
+    heights = np.array([segment[:, 1] for segment in pareto_lines.get_segments()])
+    for axis in (1, 2):
+        assert heights[:, axis].min() == pytest.approx(0.0)
+        assert heights[:, axis].max() == pytest.approx(1.0)
+    faded = next(c for c in ax.collections if c.get_label() == "trials")
+    for segment in faded.get_segments():
+        assert (segment[:, 1] >= 0.0).all()
+        assert (segment[:, 1] <= 1.0).all()
+
+
+def test_parallel_objective_range_checked(hand_result):
+    with pytest.raises(ValueError, match="objective_range must be 'all' or"):
+        parallel_coordinates(hand_result, None, None, "pareto_set", "pareto")
+    with pytest.raises(ValueError, match="objective_range='highlighted' needs"):
+        parallel_coordinates(hand_result, None, None, None, "highlighted")
+
+
+def test_parallel_foreign_trial_raises(hand_result, two_objective_result):
+    # hand_result has trials 0 to 3, and its trial 0 has other params than
+    # trial 0 of two_objective_result.
+    for trial in (two_objective_result.trials[5], two_objective_result.trials[0]):
+        with pytest.raises(
+            ValueError,
+            match=f"highlighted trial {trial.number} is not a trial of this result",
+        ):
+            moopt.plot_parallel_coordinates(hand_result, highlight=[trial])
+
+
+def test_parallel_single_trial_highlight_raises(hand_result):
+    with pytest.raises(TypeError, match="got the single trial 2; wrap it in a list"):
+        moopt.plot_parallel_coordinates(hand_result, highlight=hand_result.trials[2])
+
+
+def test_parallel_on_3d_axes_raises(hand_result):
+    ax = plt.figure().add_subplot(projection="3d")
+
+    with pytest.raises(ValueError, match="parallel coordinates need a 2-D Axes"):
+        moopt.plot_parallel_coordinates(hand_result, ax=ax)
+
+
 # ------------------------------------------------------- hypervolume history
 
 
@@ -734,7 +973,43 @@ def test_history_plot_compares_stored_pairs(zdt_runs):
     _, labels = ax.get_legend_handles_labels()
     assert labels == ["moopt", "stored"]
     np.testing.assert_allclose(ax.lines[1].get_ydata(), hv * 0.75)
-    assert ax.get_xlabel() == "generation"
+    assert ax.get_xlabel() == "generation (0 = initial population)"
+
+
+def test_history_generations_marked_from_zero(zdt_runs):
+    x, hv = moopt.hypervolume_history(zdt_runs[0], [11.0, 11.0], by="generation")
+
+    by_generation = moopt.plot_hypervolume_history(
+        zdt_runs[0], [11.0, 11.0], by="generation"
+    )
+    by_trial = moopt.plot_hypervolume_history(zdt_runs[0], [11.0, 11.0])
+
+    # 4 generations of 12 trials, counted from 0 for the initial population.
+    line = by_generation.lines[0]
+    np.testing.assert_array_equal(x, [0, 1, 2, 3])
+    np.testing.assert_array_equal(line.get_xdata(), x)
+    np.testing.assert_allclose(line.get_ydata(), hv)
+    assert line.get_marker() == "o"
+    assert by_generation.get_xlabel() == "generation (0 = initial population)"
+    assert by_trial.lines[0].get_marker() == "None"
+
+
+@pytest.mark.parametrize("runs", [{}, [], ()])
+def test_history_no_runs_raise(runs):
+    with pytest.raises(ValueError, match="no runs to draw; pass a Result"):
+        moopt.plot_hypervolume_history(runs, [1.0, 1.0])
+
+
+def test_history_empty_method_named(zdt_runs):
+    with pytest.raises(ValueError, match="no runs to draw for 'b'"):
+        moopt.plot_hypervolume_history({"a": zdt_runs, "b": []}, [11.0, 11.0])
+
+
+def test_history_on_3d_axes_raises(zdt_runs):
+    ax = plt.figure().add_subplot(projection="3d")
+
+    with pytest.raises(ValueError, match="hypervolume histories need a 2-D Axes"):
+        moopt.plot_hypervolume_history(zdt_runs, [11.0, 11.0], ax=ax)
 
 
 def test_history_plot_result_needs_reference(two_objective_result):
@@ -842,6 +1117,52 @@ def test_attainment_arrays_take_result_directions(two_objective_result):
 def test_attainment_three_objectives_raise(three_objective_result):
     with pytest.raises(ValueError, match="need exactly 2 objectives, got 3"):
         moopt.plot_attainment([three_objective_result, three_objective_result])
+
+
+def test_attainment_objective_counts_named(zdt_runs, three_objective_result):
+    with pytest.raises(
+        ValueError, match="need exactly 2 objectives, got 3 in run 2 of 'b'"
+    ) as error:
+        moopt.plot_attainment(
+            {"a": zdt_runs, "b": [zdt_runs[0], three_objective_result]}
+        )
+
+    assert "directions" not in str(error.value)
+
+
+def test_attainment_result_directions_named(two_objective_result, zdt_runs):
+    with pytest.raises(
+        ValueError,
+        match=r"run 1 of 'b' optimizes \['f1', 'f2'\] with directions "
+        r"\['minimize', 'minimize'\], but run 1 of 'a' optimizes "
+        r"\['acc', 'cost'\] with directions \['maximize', 'minimize'\]",
+    ) as error:
+        moopt.plot_attainment({"a": [two_objective_result], "b": zdt_runs})
+
+    assert "directions argument" not in str(error.value)
+
+
+def test_attainment_directions_argument_mismatch(two_objective_result):
+    with pytest.raises(ValueError, match="drop the directions argument"):
+        moopt.plot_attainment(
+            [two_objective_result], directions=["minimize", "minimize"]
+        )
+
+
+def test_attainment_empty_method_raises(zdt_runs):
+    with pytest.raises(ValueError, match=r"fronts\['b'\] is empty"):
+        moopt.plot_attainment({"a": zdt_runs, "b": []})
+    with pytest.raises(ValueError, match="no runs to draw"):
+        moopt.plot_attainment({})
+
+
+def test_attainment_on_3d_axes_raises(zdt_runs):
+    ax = plt.figure().add_subplot(projection="3d")
+
+    with pytest.raises(ValueError, match="attainment surfaces need a 2-D Axes"):
+        moopt.plot_attainment(zdt_runs, ax=ax)
+
+    assert len(ax.lines) == 0
 
 
 def test_attainment_unknown_level_raises(zdt_runs):
