@@ -2,7 +2,7 @@
 
 Every function draws on the Axes (or Figure) it is given, or on a new one,
 returns it, and changes no global matplotlib state. The arrays each plot
-draws come from helpers in ``moopt._plot_data``.
+draws come from helpers in the ``moopt._plot_*`` modules.
 """
 
 from __future__ import annotations
@@ -12,20 +12,21 @@ from typing import Any
 
 import numpy as np
 
-from moopt._plot_data import (
+from moopt._plot_attainment import (
     attainment_groups,
     attainment_surfaces,
+    staircase,
+    surfaces_of_minimized,
+)
+from moopt._plot_data import (
     axis_labels,
     front_columns,
     front_runs,
-    history_bands,
-    hypervolume_history,
     objective_indices,
-    parallel_coordinates,
-    staircase,
-    surfaces_of_minimized,
     true_front_line,
 )
+from moopt._plot_history import history_bands, hypervolume_history
+from moopt._plot_parallel import parallel_coordinates
 from moopt._trial import Result, Trial
 
 __all__ = [

@@ -21,12 +21,9 @@ from pymoo.problems import get_problem
 
 import moopt
 from moopt import Categorical, Constraint, Float, Int, plot_pareto_front
-from moopt._plot_data import (
-    format_ticks,
-    history_band,
-    parallel_coordinates,
-    staircase,
-)
+from moopt._plot_attainment import staircase
+from moopt._plot_history import history_band
+from moopt._plot_parallel import format_ticks, parallel_coordinates
 from moopt.plotting import attainment_surfaces
 
 
