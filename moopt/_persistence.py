@@ -147,13 +147,15 @@ class StudyPersistence:
             return
         states = generation.states[list(rows)]
         if (states == RUNNING).all():
+            params = generation.all_params(self._space)
             self._storage.save_trials(
                 trial_row(
-                    self._trial(generation, row),
+                    generation.first_number + row,
+                    generation.index,
+                    params[row],
                     generation.genomes[row],
                     self._space,
                     int(generation.asked_after[row]),
-                    int(generation.told_order[row]),
                 )
                 for row in rows
             )

@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from moopt._generation import RUNNING, STATE_NAMES
 from moopt._objectives import Constraint
 from moopt._sorting import pareto_set_indices
 from moopt._space import Categorical, Float, Int, Space
@@ -105,27 +106,35 @@ def space_from_config(config: dict[str, Any]) -> Space:
 
 
 def trial_row(
-    trial: Trial, genome: np.ndarray, space: Space, asked_after: int, told_order: int
+    number: int,
+    generation: int,
+    params: dict[str, Any],
+    genome: np.ndarray,
+    space: Space,
+    asked_after: int,
 ) -> TrialRow:
-    """Return the stored form of a trial, categorical params by index."""
-    params = {
-        name: round(gene) if isinstance(dimension, Categorical) else trial.params[name]
+    """Return the stored form of a trial just asked, categorical params by index.
+
+    Its outcome columns are those of a running trial; a tell fills them in.
+    """
+    stored_params = {
+        name: round(gene) if isinstance(dimension, Categorical) else params[name]
         for gene, (name, dimension) in zip(
             genome.tolist(), space.dimensions.items(), strict=True
         )
     }
     return TrialRow(
-        number=trial.number,
-        generation=trial.generation,
-        state=trial.state,
+        number=number,
+        generation=generation,
+        state=STATE_NAMES[RUNNING],
         genome=genome.tolist(),
-        params=params,
-        outputs=trial.values,
-        error=trial.error,
-        violation=trial.violation,
-        duration=trial.duration,
+        params=stored_params,
+        outputs=None,
+        error=None,
+        violation=0.0,
+        duration=0.0,
         asked_after=asked_after,
-        told_order=None if told_order < 0 else told_order,
+        told_order=None,
     )
 
 
