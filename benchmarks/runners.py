@@ -124,7 +124,7 @@ def archive_history(
 ) -> dict[str, list[float]]:
     """Return the hypervolume of the archive after each batch of evaluations.
 
-    ``batches`` holds the objective vectors of each generation, in order. The
+    ``batches`` contains the objective vectors of each generation, in order. The
     archive after a batch is the non-dominated subset of every vector so far.
     Returns ``{"evaluations": [...], "hypervolume": [...]}`` with one entry per
     batch.

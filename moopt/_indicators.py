@@ -103,7 +103,7 @@ def _against_reference(
 
     Only points strictly better than the reference in every objective are
     inside, and only they add hypervolume. A Result with no feasible trial has
-    no point inside: its Pareto set holds the least infeasible trials.
+    no point inside, since its Pareto set contains the least infeasible trials.
     """
     infeasible = isinstance(values, Result) and not values.feasible
     values, directions = _unpack_result(values, directions)

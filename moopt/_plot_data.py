@@ -3,7 +3,7 @@
 Every plotting function in ``moopt.plotting`` calls a helper of this module
 or of ``_plot_history``, ``_plot_parallel`` and ``_plot_attainment``, and
 only renders what it returns, so the data can be tested on its own. This
-module holds the front plots' data and the checks of objective choices that
+module contains the front plots' data and the checks of objective choices that
 every plot shares.
 """
 
@@ -94,7 +94,7 @@ def front_runs(data: object, directions: Sequence[str] | None) -> FrontRuns:
     for label, run in items:
         if isinstance(run, Result):
             if not run.feasible:
-                # Its Pareto set holds the least infeasible trials instead.
+                # Its Pareto set contains the least infeasible trials instead.
                 label = (
                     "least infeasible trials (none feasible)"
                     if single

@@ -157,7 +157,7 @@ def test_select_rejects_an_array():
 
 @pytest.fixture(scope="module")
 def infeasible_result():
-    # Every trial misses the constraint c <= 0 by 5, so the Pareto set holds
+    # Every trial misses the constraint c <= 0 by 5, so the Pareto set contains
     # the least infeasible trials.
     def objective(params):
         return {"f": params["x"], "g": 1 - params["x"], "c": 5.0}
@@ -171,7 +171,8 @@ def infeasible_result():
         population_size=8,
         seed=0,
     )
-    assert not result.feasible and len(result.pareto_set) > 0
+    assert not result.feasible
+    assert len(result.pareto_set) > 0
     return result
 
 
