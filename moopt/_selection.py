@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from moopt._indicators import hypervolume
 from moopt._trial import Result, Trial
-from moopt._validation import check_directions, is_real
+from moopt._validation import check_directions, check_point, is_integer, is_real
 
 Bounds = Mapping[str, tuple[float | None, float | None]]
 
@@ -57,18 +58,10 @@ def select(
         When no trial meets the rule's conditions, naming the bounds, or
         when an argument names an unknown output.
     """
-    if not isinstance(result, Result):
-        raise TypeError(
-            f"select takes the Result of a run, got {type(result).__name__}"
-        )
+    _check_feasible_result(result, "select")
     if objective is not None and weights is not None:
         raise ValueError("give objective or weights, not both")
     checked = _check_bounds(bounds, result)
-    if not result.feasible:
-        raise ValueError(
-            "no trial of this run is feasible, so there is nothing to select; "
-            "relax the constraints or run longer"
-        )
     if objective is not None:
         return _best_in(result, objective, checked)
     members = _within(result.pareto_set, checked)
@@ -82,6 +75,49 @@ def select(
     else:
         scores = -_knee_distance(normalized)
     return members[int(np.argmin(scores))]
+
+
+def select_k(
+    result: Result, k: int, reference_point: Sequence[float] | None = None
+) -> list[Trial]:
+    """Return the trials of ``Result.select_k``, whose docstring gives the rule."""
+    _check_feasible_result(result, "select_k")
+    if not is_integer(k) or isinstance(k, bool):
+        raise TypeError(f"k must be an int, got {k!r}")
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    signs = check_directions(result.directions, len(result.directions))
+    minimized = np.asarray(result.pareto_front, dtype=np.float64) * signs
+    if reference_point is None:
+        worst, best = minimized.max(axis=0), minimized.min(axis=0)
+        reference = worst + np.where(worst > best, 0.1 * (worst - best), 1.0)
+    else:
+        point = check_point(reference_point, len(signs), "reference_point")
+        reference = point * signs
+    chosen: list[int] = []
+    covered = 0.0
+    while len(chosen) < k:
+        candidates = [i for i in range(len(minimized)) if i not in chosen]
+        volumes = [hypervolume(minimized[[*chosen, i]], reference) for i in candidates]
+        if not volumes or max(volumes) <= covered:
+            break
+        best_index = int(np.argmax(volumes))
+        chosen.append(candidates[best_index])
+        covered = volumes[best_index]
+    return [result.pareto_set[i] for i in chosen]
+
+
+def _check_feasible_result(result: object, name: str) -> None:
+    """Raise unless ``result`` is a Result with at least one feasible trial."""
+    if not isinstance(result, Result):
+        raise TypeError(
+            f"{name} takes the Result of a run, got {type(result).__name__}"
+        )
+    if not result.feasible:
+        raise ValueError(
+            f"no trial of this run is feasible, so {name} has nothing to choose "
+            "from; relax the constraints or run longer"
+        )
 
 
 def _best_in(result: Result, objective: str, bounds: Bounds) -> Trial:

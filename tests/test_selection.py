@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import moocore
 import numpy as np
 import pytest
@@ -197,3 +199,90 @@ def test_indicators_of_infeasible_result_count_nothing(infeasible_result):
     assert history[-1] == 0.0
     with pytest.raises(ValueError, match="no feasible trial"):
         moopt.igd(infeasible_result, np.array([[0.0, 1.0], [1.0, 0.0]]))
+
+
+# ---------------------------------------------------------------- select_k
+
+# Three points against (5, 5): alone they cover 4, 9 and 4. With (2, 2)
+# chosen, (1, 4) and (4, 1) each add 1, so the tie goes to trial 0.
+STAIRS = [(1.0, 4.0), (2.0, 2.0), (4.0, 1.0)]
+
+
+def test_select_k_hand_worked_order():
+    result = result_of(STAIRS, ["minimize", "minimize"])
+
+    chosen = result.select_k(2, reference_point=[5.0, 5.0])
+
+    assert [trial.values["f1"] for trial in chosen] == [2.0, 1.0]
+
+
+def test_select_k_follows_directions():
+    # The same points with the second objective negated and maximized.
+    rows = [(a, -b) for a, b in STAIRS]
+    result = result_of(rows, ["minimize", "maximize"])
+
+    chosen = result.select_k(1, reference_point=[5.0, -5.0])
+
+    assert [trial.values["f1"] for trial in chosen] == [2.0]
+
+
+def test_select_k_skips_copies_and_outside_points():
+    rows = [(1.0, 4.0), (1.0, 4.0), (2.0, 2.0), (6.0, 0.5)]
+    result = result_of(rows, ["minimize", "minimize"])
+
+    chosen = result.select_k(4, reference_point=[5.0, 5.0])
+
+    assert sorted(trial.number for trial in chosen) == [0, 2]
+
+
+def test_select_k_default_reference_keeps_every_member():
+    result = result_of(STAIRS, ["minimize", "minimize"])
+
+    chosen = result.select_k(10)
+
+    assert len(chosen) == 3
+    assert chosen[0].values["f1"] == 2.0
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_select_k_near_best_subset(seed):
+    rng = np.random.default_rng(seed)
+    angles = np.sort(rng.uniform(0, np.pi / 2, size=7))
+    rows = [(1 - np.sin(a), 1 - np.cos(a)) for a in angles]
+    result = result_of(rows, ["minimize", "minimize"])
+    reference = [1.1, 1.1]
+    front = result.pareto_front
+    for k in (1, 2, 3):
+        chosen = result.select_k(k, reference_point=reference)
+        chosen_front = result.values(tuple(chosen))
+        best = max(
+            moocore.hypervolume(front[list(subset)], ref=reference)
+            for subset in itertools.combinations(range(len(front)), k)
+        )
+        volume = moopt.hypervolume(chosen_front, reference)
+        assert len(chosen) == k
+        # Greedy finds the best single point, and a set within its bound.
+        if k == 1:
+            assert volume == pytest.approx(best)
+        assert volume >= (1 - 1 / np.e) * best
+
+
+@pytest.mark.parametrize(
+    ("k", "reference", "error", "message"),
+    [
+        (0, None, ValueError, "k must be at least 1, got 0"),
+        (1.5, None, TypeError, "k must be an int, got 1.5"),
+        (True, None, TypeError, "k must be an int, got True"),
+        (1, [1.0], ValueError, "reference_point must have one entry per objective"),
+    ],
+)
+def test_select_k_bad_arguments(k, reference, error, message):
+    result = result_of(STAIRS, ["minimize", "minimize"])
+
+    with pytest.raises(error, match=message):
+        result.select_k(k, reference_point=reference)
+
+
+def test_select_k_without_feasible_trial_raises(infeasible_result):
+    with pytest.raises(ValueError, match="select_k has nothing to choose from"):
+        infeasible_result.select_k(2)
