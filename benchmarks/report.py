@@ -299,16 +299,15 @@ def render_markdown(summary: dict[str, Any]) -> str:
     if "durability" in summary:
         lines += _durability_lines(summary["durability"])
 
-    passed = sum(target["passed"] for target in summary["targets"])
-    lines += [
-        "",
-        "## Targets",
-        "",
-        f"{passed} of {len(summary['targets'])} targets met.",
-        "",
-    ]
-    lines += [f"- {format_target(target)}" for target in summary["targets"]]
+    lines += target_lines(summary["targets"])
     return "\n".join(lines) + "\n"
+
+
+def target_lines(targets: list[dict[str, Any]]) -> list[str]:
+    """Return a report's Targets section: the count met, then a line each."""
+    passed = sum(target["passed"] for target in targets)
+    lines = ["", "## Targets", "", f"{passed} of {len(targets)} targets met.", ""]
+    return lines + [f"- {format_target(target)}" for target in targets]
 
 
 def _problem_lines(problems: dict[str, Any], settings: dict[str, Any]) -> list[str]:

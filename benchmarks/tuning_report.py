@@ -12,7 +12,12 @@ from matplotlib.figure import Figure
 
 import moopt
 from benchmarks.peers import METHODS
-from benchmarks.report import _target, describe, format_target, header_lines
+from benchmarks.report import (
+    _target,
+    describe,
+    header_lines,
+    target_lines,
+)
 from benchmarks.sklearn_tasks import TASKS, TuningTask
 
 # moopt's optimizer time per trial may be at most this share of Optuna
@@ -159,15 +164,7 @@ def render_tuning_markdown(summary: dict[str, Any]) -> str:
     for name, task in summary["tasks"].items():
         lines += _task_lines(name, task)
     lines += _overhead_lines(summary["overhead"])
-    passed = sum(target["passed"] for target in summary["targets"])
-    lines += [
-        "",
-        "## Targets",
-        "",
-        f"{passed} of {len(summary['targets'])} targets met.",
-        "",
-    ]
-    lines += [f"- {format_target(target)}" for target in summary["targets"]]
+    lines += target_lines(summary["targets"])
     return "\n".join(lines) + "\n"
 
 

@@ -10,6 +10,7 @@ from typing import Any
 import moocore
 import numpy as np
 
+from moopt._plot_data import agreed_objectives
 from moopt._trial import Result
 from moopt._validation import (
     check_directions,
@@ -119,7 +120,7 @@ def attainment_groups(
             if isinstance(front, Result):
                 results.append((where, front))
         values_by_group.append(values)
-    names, shared = _agreed_objectives(results)
+    names, shared = agreed_objectives(results)
     if shared is not None and directions is not None and list(directions) != shared:
         raise ValueError(
             f"directions {list(directions)} differ from the Results' {shared}; "
@@ -166,28 +167,6 @@ def _attainment_values(front: object, where: str) -> np.ndarray:
             f"{where} has non-finite values; attainment surfaces need finite fronts"
         )
     return values
-
-
-def _agreed_objectives(
-    results: list[tuple[str, Result]],
-) -> tuple[list[str] | None, list[str] | None]:
-    """Return the objective names and directions of the Results, which must agree."""
-    if not results:
-        return None, None
-    first_where, first = results[0]
-    names = list(first.objective_names)
-    directions = list(first.directions)
-    for where, result in results[1:]:
-        if (
-            list(result.objective_names) != names
-            or list(result.directions) != directions
-        ):
-            raise ValueError(
-                f"{where} optimizes {list(result.objective_names)} with directions "
-                f"{list(result.directions)}, but {first_where} optimizes {names} "
-                f"with directions {directions}; compare runs of the same problem"
-            )
-    return names, directions
 
 
 def _level_count(level: str | int, n_runs: int) -> int:

@@ -86,10 +86,10 @@ def front_runs(data: object, directions: Sequence[str] | None) -> FrontRuns:
         )
     if not items:
         raise ValueError("no runs to draw; pass at least one Result or array")
-    results = [run for _, run in items if isinstance(run, Result)]
+    results = [(label, run) for label, run in items if isinstance(run, Result)]
     if results and directions is not None:
         raise ValueError("directions come from the Result; drop the argument")
-    names, run_directions = _shared_objectives(results)
+    names, run_directions = agreed_objectives(results)
     runs = []
     for label, run in items:
         if isinstance(run, Result):
@@ -133,22 +133,29 @@ def front_runs(data: object, directions: Sequence[str] | None) -> FrontRuns:
     return FrontRuns(runs, names, list(run_directions), single)
 
 
-def _shared_objectives(
-    results: list[Result],
+def agreed_objectives(
+    results: list[tuple[str, Result]],
 ) -> tuple[list[str] | None, list[str] | None]:
-    """Return the objective names and directions every Result shares."""
+    """Return the objective names and directions of labelled Results.
+
+    Raises ValueError, naming the two runs, unless every Result has the same
+    objectives in the same directions.
+    """
     if not results:
         return None, None
-    names = list(results[0].objective_names)
-    directions = list(results[0].directions)
-    for result in results[1:]:
+    first_where, first = results[0]
+    names = list(first.objective_names)
+    directions = list(first.directions)
+    for where, result in results[1:]:
         if (
             list(result.objective_names) != names
             or list(result.directions) != directions
         ):
             raise ValueError(
-                f"results optimize different objectives: {names} {directions} and "
-                f"{list(result.objective_names)} {list(result.directions)}"
+                f"results optimize different objectives: {where} optimizes "
+                f"{list(result.objective_names)} with directions "
+                f"{list(result.directions)}, but {first_where} optimizes {names} "
+                f"with directions {directions}; compare runs of the same problem"
             )
     return names, directions
 
