@@ -155,8 +155,8 @@ def hypervolume_history(
     volume = 0.0
     for k in range(len(values)):
         if feasible[k]:
-            kept = values[: k + 1][feasible[: k + 1]]
-            volume = moopt.hypervolume(kept, reference_point, directions)
+            feasible_so_far = values[: k + 1][feasible[: k + 1]]
+            volume = moopt.hypervolume(feasible_so_far, reference_point, directions)
         history.append(volume)
     return history
 

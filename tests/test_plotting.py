@@ -485,18 +485,18 @@ def test_several_runs_get_distinct_labels(zdt_runs):
 
 def test_comparison_hides_dominated_unless_asked(zdt_runs):
     default = plot_pareto_front(zdt_runs[:2])
-    shown = plot_pareto_front(zdt_runs[:2], show_dominated=True)
+    with_faded = plot_pareto_front(zdt_runs[:2], show_dominated=True)
 
     assert len(default.collections) == 2
     members = {t.number for t in zdt_runs[0].pareto_set}
     others = tuple(t for t in zdt_runs[0].trials if t.number not in members)
-    assert len(shown.collections) == 4
+    assert len(with_faded.collections) == 4
     np.testing.assert_array_equal(
-        shown.collections[0].get_offsets(), zdt_runs[0].values(others)
+        with_faded.collections[0].get_offsets(), zdt_runs[0].values(others)
     )
     np.testing.assert_allclose(
-        shown.collections[0].get_facecolors()[0][:3],
-        shown.collections[2].get_facecolors()[0][:3],
+        with_faded.collections[0].get_facecolors()[0][:3],
+        with_faded.collections[2].get_facecolors()[0][:3],
     )
 
 

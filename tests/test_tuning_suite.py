@@ -345,8 +345,8 @@ def test_hypervolume_history_skips_infeasible():
     history = hypervolume_history(
         values, feasible, (0.0, 1000.0), ["maximize", "minimize"]
     )
-    # 0.5 x 900; the infeasible point adds nothing; then 0.8 x 800 plus the
-    # strip 0.5 x (200 - 100) that only the first point covers.
+    # The first point covers 0.5 x 900, and the infeasible one adds nothing.
+    # The third covers 0.8 x 800, plus the strip 0.5 x (200 - 100) of the first.
     assert history == pytest.approx([450.0, 450.0, 690.0])
 
 
