@@ -10,6 +10,8 @@ from moopt._indicators import hypervolume, hypervolume_contributions, igd, igd_p
 from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
 from moopt._optimize import optimize
+from moopt._pruners import MedianPruner, SuccessiveHalvingPruner
+from moopt._pruning import TrialHandle, TrialPruned
 from moopt._selection import select
 from moopt._sorting import crowding_distance, nondominated_rank, pareto_mask
 from moopt._space import Categorical, Float, Int
@@ -33,9 +35,13 @@ __all__ = [
     "Constraint",
     "Float",
     "Int",
+    "MedianPruner",
     "Result",
     "StudyLockedError",
+    "SuccessiveHalvingPruner",
     "Trial",
+    "TrialHandle",
+    "TrialPruned",
     "crowding_distance",
     "hypervolume",
     "hypervolume_contributions",

@@ -32,11 +32,12 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import cloudpickle
 
+from moopt._pruning import TrialContext, TrialHandle, TrialPruned
 from moopt._validation import is_integer, is_real
 
 _logger = logging.getLogger("moopt")
@@ -62,8 +63,9 @@ PARENT_CHECK_SECONDS = 1.0
 # Objectives kept loaded in each worker of a user's executor.
 _LOADED_OBJECTIVES_SIZE = 4
 
-# Result of one evaluation as a worker returns it: (outputs, error, duration).
-_Evaluation = tuple[Any, BaseException | str | None, float]
+# Result of one evaluation as a worker returns it: (outputs, error, duration,
+# intermediate values by step, pruned).
+_Evaluation = tuple[Any, BaseException | str | None, float, dict, bool]
 
 
 @dataclass(frozen=True)
@@ -84,12 +86,20 @@ class Outcome:
         Wall time of the evaluation in seconds, measured in the worker. For a
         timeout or a crashed worker, the calling process measures it from the
         start of the trial.
+    reports : dict of {int: dict of {str: float}}
+        The intermediate values the objective reported, by step; empty for
+        an objective without a trial handle or a worker that died.
+    pruned : bool
+        True when the pruner stopped the trial or the objective raised
+        ``TrialPruned``.
     """
 
     number: int
     outputs: object | None
     error: BaseException | str | None
     duration: float
+    reports: dict = field(default_factory=dict)
+    pruned: bool = False
 
 
 # Worker side. A local worker loads the objective once, in the initializer of
@@ -134,16 +144,35 @@ def _error_text(exc: BaseException) -> str:
 
 
 def _call_objective(
-    objective: Callable, params: dict, portable: bool = True
+    objective: Callable,
+    params: dict,
+    context: TrialContext | None,
+    portable: bool = True,
 ) -> _Evaluation:
-    """Call ``objective(params)`` and return (outputs, error, duration)."""
+    """Call the objective and return (outputs, error, duration, reports, pruned).
+
+    With a ``context`` the objective gets a trial handle as its second
+    argument, and the reports it made come back even when it raised.
+    """
     start = time.perf_counter()
+    handle = None if context is None else TrialHandle(context)
+    pruned = False
     try:
-        outputs = objective(params)
+        if handle is None:
+            outputs = objective(params)
+        else:
+            outputs = objective(params, handle)
+    except TrialPruned:
+        outputs, error, pruned = None, None, True
     except Exception as exc:
-        error = _portable_error(exc) if portable else exc
-        return None, error, time.perf_counter() - start
-    return outputs, None, time.perf_counter() - start
+        outputs, error = None, _portable_error(exc) if portable else exc
+    else:
+        error = None
+    if handle is None:
+        return outputs, error, time.perf_counter() - start, {}, False
+    pruned = pruned or handle.pruned
+    reports = handle.intermediate_values
+    return outputs, error, time.perf_counter() - start, reports, pruned
 
 
 def _initialize_local_worker(
@@ -180,15 +209,22 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="moopt-parent-watch", daemon=True).start()
 
 
-def _run_local_trial(number: int, params: dict) -> _Evaluation:
+def _run_local_trial(
+    number: int, params: dict, context: TrialContext | None
+) -> _Evaluation:
     _started_queue.put((number, os.getpid()))
     if _worker_objective is None:
-        return None, _worker_load_error, 0.0
-    return _call_objective(_worker_objective, params)
+        return None, _worker_load_error, 0.0, {}, False
+    return _call_objective(_worker_objective, params, context)
 
 
 def _run_remote_trial(
-    key: str, payload: bytes, params: dict, limit_threads: bool, caller_pid: int
+    key: str,
+    payload: bytes,
+    params: dict,
+    context: TrialContext | None,
+    limit_threads: bool,
+    caller_pid: int,
 ) -> _Evaluation:
     """Evaluate one trial in a worker of a user's executor.
 
@@ -203,11 +239,11 @@ def _run_remote_trial(
             )
         except Exception as exc:
             error = f"loading the objective in the worker failed: {_error_text(exc)}"
-            return None, error, 0.0
+            return None, error, 0.0, {}, False
         _loaded_objectives[key] = objective
         while len(_loaded_objectives) > _LOADED_OBJECTIVES_SIZE:
             _loaded_objectives.popitem(last=False)
-    return _call_objective(objective, params)
+    return _call_objective(objective, params, context)
 
 
 # Calling side.
@@ -217,6 +253,7 @@ def _run_remote_trial(
 class _Trial:
     number: int
     params: dict
+    context: TrialContext | None = None
     dispatched: float = 0.0
     # When the objective started, on this process's monotonic clock; None until
     # a local worker reports it. The timeout clock starts here.
@@ -272,7 +309,9 @@ class _LocalPool:
     def submit(self, trial: _Trial) -> Future:
         # The executor starts a worker, when it needs one, inside submit.
         with _main_script_hidden():
-            return self.executor.submit(_run_local_trial, trial.number, trial.params)
+            return self.executor.submit(
+                _run_local_trial, trial.number, trial.params, trial.context
+            )
 
     def read_started(self) -> list[int]:
         """Return the trial numbers that workers reported started since the last
@@ -390,8 +429,17 @@ class WorkerPool:
         """Number of trials submitted and not yet returned by ``wait``."""
         return len(self._queued) + len(self._running) + len(self._ready)
 
-    def submit(self, number: int, params: Mapping[str, Any]) -> None:
-        """Queue a trial; it starts as soon as fewer than ``capacity`` run."""
+    def submit(
+        self,
+        number: int,
+        params: Mapping[str, Any],
+        context: TrialContext | None = None,
+    ) -> None:
+        """Queue a trial; it starts as soon as fewer than ``capacity`` run.
+
+        With a ``context`` the objective is called with a trial handle built
+        from it as its second argument.
+        """
         if self._closed:
             raise RuntimeError("submit() was called on a closed WorkerPool")
         if not is_integer(number):
@@ -400,7 +448,7 @@ class WorkerPool:
             raise TypeError(f"params must be a dict, got {params!r}")
         if number in self._numbers():
             raise ValueError(f"trial {number} is already submitted and not finished")
-        self._queued.append(_Trial(int(number), dict(params)))
+        self._queued.append(_Trial(int(number), dict(params), context))
         if not self._serial:
             self._dispatch()
 
@@ -479,7 +527,12 @@ class WorkerPool:
         numbers.update(outcome.number for outcome in self._ready)
         return numbers
 
-    def evaluate(self, number: int, params: dict[str, Any]) -> Outcome:
+    def evaluate(
+        self,
+        number: int,
+        params: dict[str, Any],
+        context: TrialContext | None = None,
+    ) -> Outcome:
         """Evaluate one trial in the calling process and return its outcome.
 
         Only a pool without workers or executor evaluates this way, as
@@ -494,20 +547,20 @@ class WorkerPool:
                 "evaluate() runs a trial in the calling process, but this pool has "
                 "worker processes or an executor; use submit() and wait()"
             )
-        outputs, error, duration = _call_objective(
-            self._objective, dict(params), portable=False
+        outputs, error, duration, reports, pruned = _call_objective(
+            self._objective, dict(params), context, portable=False
         )
         timeout = self._trial_timeout
         if error is None and timeout is not None and duration > timeout:
             outputs, error = None, self._timeout_text(number)
             _logger.warning("%s; it ran in the calling process", error)
-        return Outcome(number, outputs, error, duration)
+        return Outcome(number, outputs, error, duration, reports, pruned)
 
     def _evaluate_oldest(self) -> list[Outcome]:
         if not self._queued:
             return []
         trial = self._queued[0]
-        outcome = self.evaluate(trial.number, trial.params)
+        outcome = self.evaluate(trial.number, trial.params, trial.context)
         self._queued.popleft()
         return [outcome]
 
@@ -531,7 +584,11 @@ class WorkerPool:
             return self._local.submit(trial)
         if isinstance(self._executor, ThreadPoolExecutor):
             return self._executor.submit(
-                _call_objective, self._objective, dict(trial.params), False
+                _call_objective,
+                self._objective,
+                dict(trial.params),
+                trial.context,
+                False,
             )
         # NOTE: the objective's bytes travel with every task, so an objective
         # that captures a large data set should load it inside the call instead.
@@ -540,6 +597,7 @@ class WorkerPool:
             self._key,
             self._payload,
             dict(trial.params),
+            trial.context,
             self._limit_threads,
             os.getpid(),
         )
@@ -589,8 +647,7 @@ class WorkerPool:
             return Outcome(trial.number, None, error, 0.0)
         exc = future.exception()
         if exc is None:
-            outputs, error, duration = future.result()
-            return Outcome(trial.number, outputs, error, duration)
+            return Outcome(trial.number, *future.result())
         # The objective's own exceptions come back inside the result, so this is
         # a failure to run the task or to send its result back.
         error = f"evaluating trial {trial.number} failed: {_error_text(exc)}"

@@ -10,9 +10,12 @@ import numpy as np
 from moopt._space import Space
 from moopt._trial import Trial
 
-RUNNING, COMPLETE, FAILED, CANCELLED = 0, 1, 2, 3
-STATE_NAMES = ("running", "complete", "failed", "cancelled")
+RUNNING, COMPLETE, FAILED, CANCELLED, PRUNED, REPLICATE = 0, 1, 2, 3, 4, 5
+STATE_NAMES = ("running", "complete", "failed", "cancelled", "pruned", "replicate")
 RUNNING_NAME = STATE_NAMES[RUNNING]
+# States whose trials take part in survival: complete ones, and pruned ones
+# ranked below them by the step they reached.
+RANKED = (COMPLETE, PRUNED)
 
 
 @dataclass
@@ -44,6 +47,26 @@ class Generation:
     params: list[dict[str, Any]] | None = None
     output_rows: np.ndarray | None = None
     output_names: list[str] = field(default_factory=list)
+    # Intermediate values by row, {step: {objective: value}}; rows that
+    # reported nothing are missing.
+    reports: dict[int, dict[int, dict[str, float]]] = field(default_factory=dict)
+    # The trial number each row re-evaluates, -1 for a new configuration, and
+    # the replicate index of each row (0 for a first evaluation).
+    replicate_of: np.ndarray | None = None
+    replicate_index: np.ndarray | None = None
+    # Values of other trials at each step where the pruner decides, as the
+    # generation's trials were asked: {step: (n, n_objectives) minimized}.
+    tables: dict[int, np.ndarray] = field(default_factory=dict)
+    final_step: int | None = None
+    # For rows evaluated more than once: the outputs of every evaluation.
+    evaluations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        n = len(self.genomes)
+        if self.replicate_of is None:
+            self.replicate_of = np.full(n, -1, dtype=np.int64)
+        if self.replicate_index is None:
+            self.replicate_index = np.zeros(n, dtype=np.int64)
 
     def output(self, row: int) -> dict[str, Any] | None:
         """Return the outputs of one trial as a dict, or None."""
@@ -57,6 +80,8 @@ class Generation:
     def keep_first(self, n_keep: int) -> None:
         """Drop every trial after the first ``n_keep``."""
         for name in (
+            "replicate_of",
+            "replicate_index",
             "asked_after",
             "told_order",
             "genomes",
@@ -71,6 +96,8 @@ class Generation:
             setattr(self, name, getattr(self, name)[:n_keep])
         if self.params is not None:
             self.params = self.params[:n_keep]
+        for row in [row for row in self.reports if row >= n_keep]:
+            del self.reports[row]
 
     def all_params(self, space: Space) -> list[dict[str, Any]]:
         """Return the params of every trial, decoding the generation at once.
@@ -119,13 +146,50 @@ class Generation:
         self, row: int, params: dict[str, Any], outputs: dict[str, Any] | None
     ) -> Trial:
         state = int(self.states[row])
+        values = outputs if state in (COMPLETE, PRUNED, REPLICATE) else None
+        n_evaluations = int(state in (COMPLETE, REPLICATE))
+        standard_errors = None
+        replicates: tuple[dict[str, Any], ...] = () if values is None else (values,)
+        if row in self.evaluations and state == COMPLETE:
+            replicates = tuple(self.evaluations[row])
+            n_evaluations = len(replicates)
+            values, standard_errors = summarize(replicates)
+        replicate_of = int(self.replicate_of[row])  # type: ignore[index]
         return Trial(
             number=self.first_number + row,
             generation=self.index,
             params=params,
-            values=outputs if state == COMPLETE else None,
+            values=values,
             state=STATE_NAMES[state],  # type: ignore[arg-type]
             error=self.errors[row],
             violation=float(self.violations[row]),
             duration=float(self.durations[row]),
+            intermediate_values=self.reports.get(row, {}),
+            n_evaluations=n_evaluations,
+            standard_errors=standard_errors,
+            replicates=replicates,
+            replicate_of=None if replicate_of < 0 else replicate_of,
         )
+
+
+def summarize(
+    evaluations: tuple[dict[str, Any], ...] | list[dict[str, Any]],
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Return the mean and the standard error of each output over evaluations.
+
+    Numeric outputs present in every evaluation are averaged; any other
+    output keeps its first value and gets no standard error.
+    """
+    means = dict(evaluations[0])
+    errors = {}
+    n = len(evaluations)
+    for name, first in evaluations[0].items():
+        if isinstance(first, bool) or not isinstance(first, int | float):
+            continue
+        column = [e.get(name) for e in evaluations]
+        if not all(isinstance(v, int | float) for v in column):
+            continue
+        array = np.array(column, dtype=np.float64)
+        means[name] = float(array.mean())
+        errors[name] = float(array.std(ddof=1) / np.sqrt(n))
+    return means, errors

@@ -16,10 +16,14 @@ from moopt._generation import (
     CANCELLED,
     COMPLETE,
     FAILED,
+    PRUNED,
+    RANKED,
+    REPLICATE,
     RUNNING,
     RUNNING_NAME,
     STATE_NAMES,
     Generation,
+    summarize,
 )
 from moopt._objectives import (
     Constraint,
@@ -29,7 +33,16 @@ from moopt._objectives import (
     read_outputs,
 )
 from moopt._persistence import StudyPersistence
-from moopt._sorting import pareto_set_indices, survival_order
+from moopt._pruners import Pruner
+from moopt._pruning import (
+    ReportHistory,
+    TrialContext,
+    TrialHandle,
+    last_values,
+    replicate_seed,
+)
+from moopt._reevaluation import check_reevaluation, reevaluation_requests
+from moopt._sorting import leveled_survival_order, pareto_set_indices
 from moopt._space import Dimension, Space
 from moopt._storage import Storage
 from moopt._trial import Result, Trial
@@ -96,6 +109,27 @@ class NSGA2(StudyPersistence):
         speed: ``ask()`` returns one trial, proposed from the current
         population, and every tell runs survival at once. Its trials depend on
         the order of tells, so parallel async runs are not reproducible.
+    pruner : SuccessiveHalvingPruner or MedianPruner, optional
+        Decides from reported intermediate values whether a trial stops early
+        (see ``report`` and ``should_prune``). Its decisions read the values
+        of trials told before the trial was asked, never of trials running
+        beside it, so they do not depend on timing.
+    random_offspring : float, optional
+        Share of offspring drawn uniformly from the space instead of bred
+        from parents; 1.0 makes random search. Defaults to 0.15 with a
+        pruner, because pruning favours fast starters and would otherwise
+        narrow the search, and to 0 without one.
+    reevaluation : {"none", "adaptive"} or int, default "none"
+        "adaptive" evaluates again, each generation, the first-front members
+        whose dominance is uncertain: an interval of two standard errors
+        around a member's mean overlaps the region dominated by another
+        member's interval. Members with fewer evaluations go first. An int
+        evaluates every new configuration that many times. Re-evaluations are
+        trials in state "replicate", and ranking uses each configuration's
+        means. Needs ``mode="generational"``.
+    reevaluation_share : float, default 0.2
+        Largest share of all evaluations that "adaptive" spends on
+        re-evaluations.
 
     Notes
     -----
@@ -121,6 +155,10 @@ class NSGA2(StudyPersistence):
         storage: str | os.PathLike[str] | None = None,
         study_name: str = "default",
         mode: str = "generational",
+        pruner: Pruner | None = None,
+        random_offspring: float | None = None,
+        reevaluation: str | int = "none",
+        reevaluation_share: float = 0.2,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be 'generational' or 'async', got {mode!r}")
@@ -130,6 +168,19 @@ class NSGA2(StudyPersistence):
         self._signs = check_directions(self.directions, len(self.directions))
         self._constraints = check_constraints(constraints)
         self.population_size = check_positive_int(population_size, "population_size", 2)
+        self.pruner = _check_pruner(pruner, self.objective_names)
+        if random_offspring is None:
+            random_offspring = 0.15 if pruner is not None else 0.0
+        self._random_offspring = check_probability(random_offspring, "random_offspring")
+        self.reevaluation = check_reevaluation(reevaluation, mode)
+        self._reevaluation_share = check_probability(
+            reevaluation_share, "reevaluation_share"
+        )
+        self._window = 2 * self.population_size
+        if pruner is not None and pruner.window is not None:
+            self._window = pruner.window
+        self._history = ReportHistory(self.objective_names, self._signs)
+        self._handles: dict[int, TrialHandle] = {}
         if mutation_probability is None:
             mutation_probability = 1.0 / len(self._space)
         self._variation = Variation(
@@ -167,6 +218,7 @@ class NSGA2(StudyPersistence):
         self._population_genomes = np.zeros((0, len(self._space)))
         self._population_minimized = np.zeros((0, len(self._signs)))
         self._population_violations = np.zeros(0)
+        self._population_levels = np.zeros(0)
         self._ranks = np.zeros(0, dtype=np.int64)
         self._crowding = np.zeros(0)
         if self._storage is not None:
@@ -223,7 +275,62 @@ class NSGA2(StudyPersistence):
         )
         genomes = self._unique(genomes, propose, fixed)
         given = list(self._initial_params) if first else []
-        return self._add_generation(len(self._generations), genomes, given)
+        originals = self._reevaluation_requests(len(genomes))
+        return self._add_generation(len(self._generations), genomes, given, originals)
+
+    def _reevaluation_requests(self, n_new: int) -> np.ndarray:
+        """Return the trial numbers the next generation evaluates again.
+
+        New configurations come first in a generation, numbered from
+        ``n_trials``, and the re-evaluations after them.
+        """
+        if self.reevaluation == "none":
+            return np.zeros(0, dtype=np.int64)
+        if isinstance(self.reevaluation, int):
+            new = self.n_trials + np.arange(n_new)
+            return np.repeat(new, self.reevaluation - 1)
+        return reevaluation_requests(
+            self._population,
+            self._population_minimized,
+            self._ranks,
+            self._evaluation_counts(self._population),
+            self._pooled_deviation(),
+            self._affordable_reevaluations(),
+        )
+
+    def ask_reevaluations(self, n: int) -> list[Trial]:
+        """Return up to ``n`` re-evaluations of the Pareto set's configurations.
+
+        Members with the fewest evaluations come first, then lower trial
+        numbers. Each returned trial is in state "running" with
+        ``replicate_of`` set; tell it like any trial, and its outputs join
+        the means of the trial it re-evaluates. ``optimize`` calls this at
+        the end of a run for ``final_reevaluations``.
+
+        Raises
+        ------
+        RuntimeError
+            When trials of the last generation are still running.
+        """
+        check_positive_int(n, "n")
+        if self._generations:
+            self._end_generation()
+        generation = self._ask_final(n)
+        return [self._trial(generation, i) for i in range(len(generation))]
+
+    def _ask_final(self, n: int) -> Generation:
+        """Record a generation of only re-evaluations of Pareto-set members."""
+        states = self._all_states()
+        members, _ = self._pareto_numbers(states)
+        counts = self._evaluation_counts(members)
+        order = np.lexsort((members, counts))
+        chosen = members[order[: min(n, len(members))]]
+        return self._add_generation(
+            len(self._generations),
+            np.zeros((0, len(self._space))),
+            [],
+            chosen,
+        )
 
     def _ask_one(self) -> Generation:
         """Propose one trial in async mode, as a generation of its own."""
@@ -239,8 +346,25 @@ class NSGA2(StudyPersistence):
         return self._add_generation(number // self.population_size, genomes, given)
 
     def _add_generation(
-        self, index: int, genomes: np.ndarray, given: list[dict[str, Any]]
+        self,
+        index: int,
+        genomes: np.ndarray,
+        given: list[dict[str, Any]],
+        originals: np.ndarray | None = None,
     ) -> Generation:
+        replicate_of = np.full(len(genomes), -1, dtype=np.int64)
+        replicate_index = np.zeros(len(genomes), dtype=np.int64)
+        if originals is not None and len(originals):
+            genomes = np.concatenate([genomes, self._genomes_of(originals, genomes)])
+            replicate_of = np.concatenate([replicate_of, originals])
+            counts = self._evaluation_counts(originals)
+            # An original asked twice in one generation gets two replicate indices.
+            repeat = np.zeros(len(originals), dtype=np.int64)
+            for i in range(1, len(originals)):
+                repeat[i] = int((originals[:i] == originals[i]).sum())
+            new = originals >= self.n_trials
+            counts[new] = 1
+            replicate_index = np.concatenate([replicate_index, counts + repeat])
         n = len(genomes)
         generation = Generation(
             index=index,
@@ -257,7 +381,12 @@ class NSGA2(StudyPersistence):
             errors=[None] * n,
             trials=[None] * n,
             given_params=given,
+            replicate_of=replicate_of,
+            replicate_index=replicate_index,
         )
+        if self.pruner is not None:
+            generation.tables = self._history.tables(self.pruner, self._window)
+            generation.final_step = self._history.final_step
         self._starts.append(generation.first_number)
         self._generations.append(generation)
         self._pending += n
@@ -304,9 +433,86 @@ class NSGA2(StudyPersistence):
         return self._space.sample(n, self._rng)
 
     def _offspring(self, n: int) -> np.ndarray:
-        return self._variation.offspring(
+        children = self._variation.offspring(
             self._population_genomes, self._ranks, self._crowding, n, self._rng
         )
+        if self._random_offspring > 0:
+            drawn = self._rng.random(n) < self._random_offspring
+            if drawn.any():
+                children[drawn] = self._sample(int(drawn.sum()))
+        return children
+
+    # ------------------------------------------------------- re-evaluation
+    def _genomes_of(self, numbers: np.ndarray, new: np.ndarray) -> np.ndarray:
+        """Return the genomes of trial numbers, counting ``new`` as the next ones."""
+        rows = np.empty((len(numbers), len(self._space)))
+        for i, number in enumerate(numbers.tolist()):
+            if number >= self.n_trials:
+                rows[i] = new[number - self.n_trials]
+            else:
+                generation, row = self._position(number)
+                rows[i] = generation.genomes[row]
+        return rows
+
+    def _evaluation_counts(self, numbers: np.ndarray) -> np.ndarray:
+        """Return the complete evaluations of each trial number (0 if none)."""
+        counts = np.zeros(len(numbers), dtype=np.int64)
+        for i, number in enumerate(numbers.tolist()):
+            if number >= self.n_trials:
+                continue
+            generation, row = self._position(number)
+            if row in generation.evaluations:
+                counts[i] = len(generation.evaluations[row])
+            else:
+                counts[i] = int(generation.states[row] == COMPLETE)
+        return counts
+
+    def _pooled_deviation(self) -> np.ndarray | None:
+        """Return the pooled standard deviation of each minimized objective over
+        trials evaluated more than once, or None before any was."""
+        squares = np.zeros(len(self._signs))
+        freedom = 0
+        for generation in self._generations:
+            for evaluations in generation.evaluations.values():
+                values = np.array(
+                    [[e[name] for name in self.objective_names] for e in evaluations]
+                )
+                squares += ((values - values.mean(axis=0)) ** 2).sum(axis=0)
+                freedom += len(values) - 1
+        if freedom == 0:
+            return None
+        return np.sqrt(squares / freedom)
+
+    def _affordable_reevaluations(self) -> int:
+        """Return how many re-evaluations the next generation may add so that
+        they stay within ``reevaluation_share`` of all evaluations."""
+        share = self._reevaluation_share
+        if share >= 1.0:
+            return self.population_size
+        replicates = sum(int((g.replicate_of >= 0).sum()) for g in self._generations)
+        total = self.n_trials + self.population_size
+        return max(0, int((share * total - replicates) / (1.0 - share)))
+
+    def _add_evaluation(self, number: int, outputs: dict[str, Any]) -> None:
+        """Add the outputs of a complete re-evaluation to trial ``number``."""
+        generation, row = self._position(number)
+        if generation.states[row] != COMPLETE:
+            return
+        evaluations = generation.evaluations.setdefault(
+            row,
+            [generation.output(row)],  # type: ignore[list-item]
+        )
+        evaluations.append(outputs)
+        means, _ = summarize(evaluations)
+        _, minimized, violation = read_outputs(
+            means, self.objective_names, self._constraints
+        )
+        generation.minimized[row] = minimized * self._signs
+        generation.violations[row] = violation
+        generation.invalidate_trial(row)
+        # The stored outputs stay those of the first evaluation; the violation
+        # becomes that of the means, which load_study reports.
+        self._save_told(generation, row)
 
     # ---------------------------------------------------------------- tell
     def tell(
@@ -316,6 +522,7 @@ class NSGA2(StudyPersistence):
         *,
         error: BaseException | str | None = None,
         duration: float | None = None,
+        pruned: bool = False,
     ) -> Trial:
         """Record the outputs of a trial, or its failure, and return it updated.
 
@@ -331,14 +538,73 @@ class NSGA2(StudyPersistence):
             Marks the trial failed with this error instead.
         duration : float, optional
             Seconds the evaluation took; defaults to the time since ``ask``.
+        pruned : bool, default False
+            Marks the trial pruned: its values are the last ones passed to
+            ``report``, with ``values``, when given, filling in objectives
+            never reported.
+
+        Values passed to ``report`` for the trial are stored with it.
         """
         generation, row = self._locate(trial)
-        if (values is _NOT_GIVEN) == (error is None):
+        if not isinstance(pruned, bool):
+            raise TypeError(f"pruned must be True or False, got {pruned!r}")
+        if pruned and error is not None:
+            raise ValueError(
+                f"tell trial {trial.number} either pruned=True or an error, not both"
+            )
+        if (values is _NOT_GIVEN) == (error is None) and not pruned:
             raise ValueError(
                 f"tell trial {trial.number} either values or error, not both or neither"
             )
-        self._tell_row(generation, row, values, error, duration)
+        handle = self._handles.pop(trial.number, None)
+        reports = {} if handle is None else handle.intermediate_values
+        if values is _NOT_GIVEN:
+            values = None
+        self._tell_row(generation, row, values, error, duration, reports, pruned)
         return self._trial(generation, row)
+
+    def handle(self, trial: Trial) -> TrialHandle:
+        """Return the handle of a running trial, as ``optimize`` passes it to an
+        objective ``objective(params, trial)``.
+
+        It gives the trial's replicate ``seed``, and its ``report`` and
+        ``should_prune`` are those of this optimizer's ``report`` and
+        ``should_prune``. The same trial always gets the same handle.
+        """
+        generation, row = self._locate(trial)
+        number = generation.first_number + row
+        if number not in self._handles:
+            self._handles[number] = TrialHandle(self._context(generation, row))
+        return self._handles[number]
+
+    def report(self, trial: Trial, step: int, values: Mapping[str, float]) -> None:
+        """Record intermediate values of a running trial after ``step``.
+
+        See ``TrialHandle.report``; ``tell`` stores them with the trial.
+        """
+        self.handle(trial).report(step, values)
+
+    def should_prune(self, trial: Trial) -> bool:
+        """Return whether the pruner stops a running trial at its last report.
+
+        Always False without a pruner. When True, stop the evaluation and
+        call ``tell(trial, pruned=True)``.
+        """
+        return self.handle(trial).should_prune()
+
+    def _context(self, generation: Generation, row: int) -> TrialContext:
+        """Return what a trial handle for one row needs."""
+        replicate = int(generation.replicate_index[row])  # type: ignore[index]
+        return TrialContext(
+            number=generation.first_number + row,
+            seed=replicate_seed(self.seed, replicate),
+            replicate=replicate,
+            names=self.objective_names,
+            signs=self._signs,
+            pruner=self.pruner if replicate == 0 else None,
+            tables=generation.tables,
+            final_step=generation.final_step,
+        )
 
     def _tell_number(
         self,
@@ -346,6 +612,8 @@ class NSGA2(StudyPersistence):
         values: object,
         error: BaseException | str | None,
         duration: float,
+        reports: Mapping[int, Mapping[str, float]] | None = None,
+        pruned: bool = False,
     ) -> None:
         """Record the outcome of a running trial given by its number.
 
@@ -354,7 +622,7 @@ class NSGA2(StudyPersistence):
         Trial is built and ``tell``'s checks of the caller's Trial are skipped.
         """
         generation, row = self._position(number)
-        self._tell_row(generation, row, values, error, duration)
+        self._tell_row(generation, row, values, error, duration, reports, pruned)
 
     def _tell_row(
         self,
@@ -363,6 +631,8 @@ class NSGA2(StudyPersistence):
         values: object,
         error: BaseException | str | None,
         duration: float | None,
+        reports: Mapping[int, Mapping[str, float]] | None = None,
+        pruned: bool = False,
     ) -> None:
         """Record the outputs, or the failure when ``error`` is set, of one row.
 
@@ -373,7 +643,13 @@ class NSGA2(StudyPersistence):
         if duration is None:
             duration = time.perf_counter() - generation.asked_at
         generation.durations[row] = duration
-        if error is None:
+        number = generation.first_number + row
+        if reports:
+            reports = {int(step): dict(v) for step, v in reports.items()}
+            generation.reports[row] = reports  # type: ignore[assignment]
+        if pruned and error is None:
+            self._tell_pruned(generation, row, values, reports or {})
+        elif error is None:
             try:
                 outputs, minimized, violation = read_outputs(
                     values, self.objective_names, self._constraints
@@ -385,6 +661,10 @@ class NSGA2(StudyPersistence):
                 generation.minimized[row] = minimized * self._signs
                 generation.violations[row] = violation
                 generation.states[row] = COMPLETE
+                original = int(generation.replicate_of[row])  # type: ignore[index]
+                if original >= 0:
+                    generation.states[row] = REPLICATE
+                    self._add_evaluation(original, outputs)
         if error is not None:
             generation.errors[row] = _error_text(error)
             generation.states[row] = FAILED
@@ -394,6 +674,9 @@ class NSGA2(StudyPersistence):
                 generation.errors[row],
                 exc_info=error if isinstance(error, BaseException) else None,
             )
+        if reports:
+            complete = generation.states[row] == COMPLETE
+            self._history.add(number, reports, complete)  # type: ignore[arg-type]
         generation.told_order[row] = self._n_told
         self._n_told += 1
         self._pending -= 1
@@ -401,6 +684,37 @@ class NSGA2(StudyPersistence):
         self._save_told(generation, row)
         if self.mode == "async" or self._pending == 0:
             self._survive(generation)
+
+    def _tell_pruned(
+        self,
+        generation: Generation,
+        row: int,
+        values: object,
+        reports: Mapping[int, Mapping[str, float]],
+    ) -> None:
+        """Record a pruned trial at its last reported values.
+
+        ``values``, a mapping when the objective returned one, fills in the
+        objectives never reported. An objective with no value at all counts
+        as the worst possible, so the trial ranks below those that have one.
+        """
+        outputs = dict(values) if isinstance(values, Mapping) else {}
+        outputs.update(last_values(reports, self.objective_names))
+        minimized = np.array(
+            [
+                outputs.get(name, np.inf * sign)
+                for name, sign in zip(self.objective_names, self._signs, strict=True)
+            ],
+            dtype=np.float64,
+        )
+        generation.outputs[row] = outputs
+        generation.minimized[row] = minimized * self._signs
+        generation.states[row] = PRUNED
+        try:
+            _, _, violation = read_outputs(outputs, (), self._constraints)
+        except InvalidOutput:
+            violation = 0.0
+        generation.violations[row] = violation
 
     def _tell_arrays(
         self,
@@ -515,12 +829,30 @@ class NSGA2(StudyPersistence):
         else:
             self._cancel((generation.first_number + np.flatnonzero(running)).tolist())
 
+    def _end_generation(self) -> None:
+        """Close the last generation after its told trials, running survival.
+
+        Its untold trials, at its end, are dropped. The final re-evaluations
+        call this, since they need the population of every trial told.
+        """
+        generation = self._generations[-1]
+        if generation is self._survived:
+            return
+        self._close_generation()
+        if self._pending:
+            raise RuntimeError(
+                f"{self._pending} trials of generation {generation.index} are still "
+                "running; tell them before asking for re-evaluations"
+            )
+        self._survive(generation)
+
     def _survive(self, generation: Generation) -> None:
         (
             self._population,
             self._population_genomes,
             self._population_minimized,
             self._population_violations,
+            self._population_levels,
             self._ranks,
             self._crowding,
         ) = self._selection(generation)
@@ -534,26 +866,37 @@ class NSGA2(StudyPersistence):
 
     def _selection(self, generation: Generation) -> tuple[np.ndarray, ...]:
         """Return the survivors of the population and a generation's complete
-        trials: numbers, genomes, minimized values, violations, ranks and
-        crowding distances, best first."""
-        done = generation.states == COMPLETE
-        numbers = np.concatenate(
-            [self._population, generation.first_number + np.flatnonzero(done)]
-        )
-        minimized = np.concatenate(
-            [self._population_minimized, generation.minimized[done]]
-        )
+        and pruned trials: numbers, genomes, minimized values, violations,
+        levels, ranks and crowding distances, best first.
+
+        Re-evaluations bring no new member; they change the means of members,
+        so the population's values are read again first.
+        """
+        done = np.isin(generation.states, RANKED)
+        rows = np.flatnonzero(done)
+        population_minimized = self._population_minimized
+        population_violations = self._population_violations
+        if self.reevaluation != "none":
+            population_minimized, population_violations = self._columns(
+                self._population
+            )
+        numbers = np.concatenate([self._population, generation.first_number + rows])
+        minimized = np.concatenate([population_minimized, generation.minimized[done]])
         violations = np.concatenate(
-            [self._population_violations, generation.violations[done]]
+            [population_violations, generation.violations[done]]
         )
         genomes = np.concatenate([self._population_genomes, generation.genomes[done]])
-        ranks, crowding, order = survival_order(minimized, violations)
+        levels = np.concatenate(
+            [self._population_levels, [_level(generation, row) for row in rows]]
+        )
+        ranks, crowding, order = leveled_survival_order(minimized, violations, levels)
         keep = order[: self.population_size]
         return (
             numbers[keep],
             genomes[keep],
             minimized[keep],
             violations[keep],
+            levels[keep],
             ranks[keep],
             crowding[keep],
         )
@@ -566,11 +909,7 @@ class NSGA2(StudyPersistence):
             for generation in self._generations
             for trial in generation.all_trials(self._space)
         )
-        states = (
-            np.concatenate([g.states for g in self._generations])
-            if self._generations
-            else np.zeros(0, dtype=np.int8)
-        )
+        states = self._all_states()
         members, feasible = self._pareto_numbers(states)
         minimized, _ = self._columns(members)
         return Result(
@@ -585,6 +924,11 @@ class NSGA2(StudyPersistence):
             feasible=feasible,
             space=dict(self._space.dimensions),
         )
+
+    def _all_states(self) -> np.ndarray:
+        if not self._generations:
+            return np.zeros(0, dtype=np.int8)
+        return np.concatenate([g.states for g in self._generations])
 
     def _result_population(self) -> np.ndarray:
         """Return the population to report.
@@ -666,6 +1010,25 @@ class NSGA2(StudyPersistence):
             for i, params in enumerate(initial_params)
         ]
         return np.array(rows).reshape(len(rows), len(self._space))
+
+
+def _level(generation: Generation, row: int) -> float:
+    """Return how far a trial got: infinite when complete, else its last step."""
+    if generation.states[row] == COMPLETE:
+        return np.inf
+    return float(max(generation.reports.get(row, {0: {}})))
+
+
+def _check_pruner(pruner: object, names: tuple[str, ...]) -> Pruner | None:
+    if pruner is None:
+        return None
+    if not isinstance(pruner, Pruner):
+        raise TypeError(
+            "pruner must be a moopt.SuccessiveHalvingPruner or moopt.MedianPruner, "
+            f"got {pruner!r}"
+        )
+    pruner.check_objectives(names)
+    return pruner
 
 
 def _error_text(error: BaseException | str) -> str:

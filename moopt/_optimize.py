@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 import math
 import os
@@ -18,6 +19,7 @@ from moopt._evaluation import WorkerPool
 from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
 from moopt._progress import ProgressBar
+from moopt._pruners import Pruner
 from moopt._run import Run
 from moopt._space import Dimension, Float
 from moopt._trial import Result
@@ -49,6 +51,11 @@ def optimize(
     limit_worker_threads: bool = True,
     progress: bool = False,
     mode: str = "generational",
+    pruner: Pruner | None = None,
+    random_offspring: float | None = None,
+    reevaluation: str | int = "none",
+    reevaluation_share: float = 0.2,
+    final_reevaluations: float = 0.0,
 ) -> Result:
     """Find the Pareto set of ``objective`` with NSGA-II.
 
@@ -57,7 +64,13 @@ def optimize(
     objective : callable or pymoo Problem
         ``objective(params) -> {name: value}``, called once per trial with a
         dict of params. Exceptions, NaN or infinite values and missing outputs
-        make a failed trial; the run goes on. A pymoo ``Problem`` instance is
+        make a failed trial; the run goes on. An objective with a second
+        positional parameter, ``objective(params, trial)``, gets a trial
+        handle: ``trial.report(step, {name: value})`` records intermediate
+        values, ``trial.should_prune()`` asks the pruner, and ``trial.seed``
+        seeds the objective's own randomness so that configurations are
+        compared under the same randomness. Raising ``moopt.TrialPruned``
+        ends the trial in state "pruned". A pymoo ``Problem`` instance is
         evaluated a whole generation per call instead: its bounds become float
         parameters ``x1..xN``, its objectives ``f1..fM`` (minimized), and its
         constraints ``g1..`` (``<= 0``) and ``h1..`` (``== 0``).
@@ -115,12 +128,27 @@ def optimize(
         free, and survival runs as each result arrives. Its trials depend on
         the order in which results arrive. Callbacks then run after every
         ``population_size`` results.
+    pruner : SuccessiveHalvingPruner or MedianPruner, optional
+        Stops trials whose intermediate values fall behind; needs an
+        objective that takes a trial handle. A pruned trial ranks below
+        complete ones, by the step it reached, and never enters the Pareto
+        set. Decisions read only trials told before the trial was asked, so a
+        parallel run prunes as a serial one does.
+    random_offspring, reevaluation, reevaluation_share
+        As for ``NSGA2``. With re-evaluation, ``n_trials`` counts evaluations,
+        re-evaluations included.
+    final_reevaluations : float, default 0.0
+        Share of ``n_trials`` kept for the end of the run to evaluate the
+        Pareto set's configurations again, those with the fewest evaluations
+        first, so the returned means are more reliable. Needs
+        ``mode="generational"``.
 
     Returns
     -------
     Result
     """
     budget = _check_budget(n_trials, n_generations, population_size)
+    final_budget = _check_final_reevaluations(final_reevaluations, mode, budget)
     _check_timeout(timeout)
     callbacks = _check_callbacks(callbacks)
     space, objectives, constraints, evaluate = _resolve_objective(
@@ -136,6 +164,18 @@ def optimize(
         raise ValueError(
             "n_workers, executor and trial_timeout apply to callable objectives; a "
             "pymoo Problem evaluates a whole generation per call"
+        )
+    if evaluate is not None and (reevaluation != "none" or final_budget):
+        raise ValueError(
+            "reevaluation and final_reevaluations apply to callable objectives; a "
+            "pymoo Problem has no noise for them to average"
+        )
+    with_handle = evaluate is None and takes_trial(objective)
+    if pruner is not None and not with_handle:
+        raise ValueError(
+            "a pruner needs intermediate values: give the objective a second "
+            "parameter, objective(params, trial), and call trial.report(step, "
+            "values) and trial.should_prune() in it"
         )
     pool = None
     if evaluate is None:
@@ -158,6 +198,10 @@ def optimize(
             storage=storage,
             study_name=study_name,
             mode=mode,
+            pruner=pruner,
+            random_offspring=random_offspring,
+            reevaluation=reevaluation,
+            reevaluation_share=reevaluation_share,
         ) as optimizer,
     ):
         if pool is not None:
@@ -168,7 +212,17 @@ def optimize(
                 total=budget, done=optimizer.n_trials - optimizer._pending
             )
             cleanup.callback(bar.close)
-        run = Run(optimizer, budget, deadline, callbacks, pool, evaluate, bar)
+        run = Run(
+            optimizer,
+            budget,
+            deadline,
+            callbacks,
+            pool,
+            evaluate,
+            bar,
+            with_handle=with_handle,
+            final_budget=final_budget,
+        )
         try:
             run.execute()
         except KeyboardInterrupt:
@@ -268,6 +322,41 @@ def _check_budget(
     if n_trials is not None:
         return check_positive_int(n_trials, "n_trials")
     return check_positive_int(n_generations, "n_generations") * size
+
+
+def takes_trial(objective: Callable) -> bool:
+    """Return whether ``objective`` takes a trial handle as second argument.
+
+    It does when its second positional parameter has no default or is named
+    ``trial``, so ``f(params, steps=None)`` keeps being called as ``f(params)``.
+    """
+    try:
+        parameters = inspect.signature(objective).parameters.values()
+    except (TypeError, ValueError):  # builtins without a signature
+        return False
+    positional = [
+        p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if len(positional) < 2:
+        return False
+    second = positional[1]
+    return second.default is second.empty or second.name == "trial"
+
+
+def _check_final_reevaluations(share: object, mode: str, budget: int) -> int:
+    """Return the trials of the budget kept for final re-evaluations."""
+    if not is_real(share) or isinstance(share, bool):
+        raise TypeError(f"final_reevaluations must be a float, got {share!r}")
+    if not 0.0 <= share < 1.0:
+        raise ValueError(
+            f"final_reevaluations must be a share of n_trials in [0, 1), got {share!r}"
+        )
+    if share > 0 and mode != "generational":
+        raise ValueError(
+            "final_reevaluations needs mode='generational'; async runs do not "
+            "re-evaluate yet"
+        )
+    return round(share * budget)
 
 
 def _check_timeout(timeout: object) -> None:

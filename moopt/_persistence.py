@@ -12,12 +12,22 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from moopt._generation import COMPLETE, RUNNING, STATE_NAMES, Generation
+from moopt._generation import (
+    COMPLETE,
+    PRUNED,
+    REPLICATE,
+    RUNNING,
+    STATE_NAMES,
+    Generation,
+)
 from moopt._storage import Storage, TrialOutcome, TrialRow
 from moopt._study import study_config, trial_row
 
 if TYPE_CHECKING:
     from moopt._nsga2 import NSGA2
+
+# Stored states of trials that were told, and are told again on replay.
+FINISHED_NAMES = ("complete", "failed", "pruned", "replicate")
 
 
 class StudyPersistence:
@@ -49,6 +59,7 @@ class StudyPersistence:
             self.population_size,
             self.seed,
             self.mode,
+            self.reevaluation,
         )
         storage = Storage(path, study_name, config=config)
         stored_seed = storage.config["seed"]
@@ -80,7 +91,7 @@ class StudyPersistence:
             if self.mode == "async":
                 self._replay_async(stored)
             while stored and max(stored) >= self.n_trials:
-                generation = self._ask_genomes()
+                generation = self._ask_stored_generation(stored)
                 if not self._replay_generation(generation, stored, closed):
                     break
         finally:
@@ -105,11 +116,29 @@ class StudyPersistence:
         for entry in told[n_replayed:]:
             self._tell_stored(entry)
 
+    def _ask_stored_generation(self, stored: dict[int, TrialRow]) -> Generation:
+        """Ask the next generation as the stored run did.
+
+        A generation that starts with a re-evaluation was asked by
+        ``ask_reevaluations``, with as many trials as were stored for it.
+        """
+        first = stored.get(self.n_trials)
+        if first is None or first.replicate_of is None:
+            return self._ask_genomes()
+        size = sum(row.generation == first.generation for row in stored.values())
+        return self._ask_final(size)
+
     def _tell_stored(self, entry: TrialRow) -> None:
-        if entry.state == "complete":
-            self._tell_number(entry.number, entry.outputs, None, entry.duration)
+        reports = entry.intermediate or {}
+        if entry.state in ("complete", "replicate", "pruned"):
+            pruned = entry.state == "pruned"
+            self._tell_number(
+                entry.number, entry.outputs, None, entry.duration, reports, pruned
+            )
         else:
-            self._tell_number(entry.number, None, entry.error or "", entry.duration)
+            self._tell_number(
+                entry.number, None, entry.error or "", entry.duration, reports
+            )
 
     def _check_stored(self, generation: Generation, row: int, entry: TrialRow) -> None:
         if entry.genome != generation.genomes[row].tolist():
@@ -127,15 +156,20 @@ class StudyPersistence:
         finished = []
         for row in range(len(generation)):
             number = generation.first_number + row
-            if number not in stored:
+            # Rows past a cut generation's end belong to the next one.
+            if number not in stored or stored[number].generation != generation.index:
                 continue
             self._check_stored(generation, row, stored[number])
-            if stored[number].state in ("complete", "failed"):
+            if stored[number].state in FINISHED_NAMES:
                 finished.append(row)
         for row in finished:
             self._tell_stored(stored[generation.first_number + row])
-        # Only a generation whose every trial was told is stored as closed,
-        # and its last tell above ran its survival.
+        # A generation is stored as closed once its survival ran: after its
+        # last tell, which the tells above repeat, or after a budget cut it
+        # short before the final re-evaluations, which ``_end_generation``
+        # repeats.
+        if generation.index in closed and self._pending:
+            self._end_generation()
         return generation.index in closed
 
     def _save(self, generation: Generation, rows: Sequence[int] | range) -> None:
@@ -156,6 +190,7 @@ class StudyPersistence:
                     generation.genomes[row],
                     self._space,
                     int(generation.asked_after[row]),
+                    int(generation.replicate_of[row]),
                 )
                 for row in rows
             )
@@ -176,9 +211,13 @@ class StudyPersistence:
         return TrialOutcome(
             number=generation.first_number + row,
             state=STATE_NAMES[state],
-            outputs=generation.output(row) if state == COMPLETE else None,
+            outputs=generation.output(row) if state in _VALUED else None,
             error=generation.errors[row],
             violation=float(generation.violations[row]),
             duration=float(generation.durations[row]),
             told_order=None if told_order < 0 else told_order,
+            intermediate=generation.reports.get(row),
         )
+
+
+_VALUED = (COMPLETE, PRUNED, REPLICATE)

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 
 from moopt._evaluation import Outcome, WorkerPool
-from moopt._generation import COMPLETE, FAILED, RUNNING, Generation
+from moopt._generation import FAILED, RANKED, RUNNING, Generation
 from moopt._nsga2 import NSGA2
 from moopt._progress import ProgressBar
+from moopt._pruning import TrialContext
 from moopt._trial import Result
 
 Callback = Callable[[Result], Any]
@@ -25,6 +26,8 @@ class Run:
 
     ``pool`` evaluates a callable objective trial by trial; ``evaluate``
     evaluates a pymoo problem a whole generation per call. One of them is set.
+    With ``with_handle`` the objective gets a trial handle. The last
+    ``final_budget`` trials of ``budget`` re-evaluate the Pareto set.
     """
 
     optimizer: NSGA2
@@ -35,6 +38,8 @@ class Run:
     evaluate: Callable | None = None
     progress: ProgressBar | None = None
     started: bool = False
+    with_handle: bool = False
+    final_budget: int = 0
 
     def _may_start(self) -> bool:
         """Return whether a new trial may start: before the deadline, or if none has."""
@@ -46,21 +51,39 @@ class Run:
             self._execute_async()
             return
         optimizer = self.optimizer
+        total, self.budget = self.budget, self.budget - self.final_budget
         while (
             optimizer._pending or optimizer.n_trials < self.budget
         ) and time.monotonic() < self.deadline:
             generation = self._next_generation()
-            if self.pool is None:
-                self._run_vectorized_generation(generation)
-            elif self.pool.serial:
-                self._run_serial_generation(generation)
-            else:
-                self._run_generation(generation)
+            self._run(generation)
             states = optimizer._generations[0].states
-            if optimizer.generation == 1 and not (states == COMPLETE).any():
+            if optimizer.generation == 1 and not np.isin(states, RANKED).any():
                 self._raise_if_failed(int((states == FAILED).sum()))
             if self._after_generation():
                 return
+        self.budget = total
+        while optimizer.n_trials < total and time.monotonic() < self.deadline:
+            optimizer._end_generation()
+            generation = optimizer._ask_final(total - optimizer.n_trials)
+            if not len(generation):
+                optimizer._keep_first(generation, 0)
+                return
+            self._run(generation)
+
+    def _run(self, generation: Generation) -> None:
+        """Evaluate the running trials of a generation the way the run evaluates."""
+        if self.pool is None:
+            self._run_vectorized_generation(generation)
+        elif self.pool.serial:
+            self._run_serial_generation(generation)
+        else:
+            self._run_generation(generation)
+
+    def _context(self, number: int) -> TrialContext | None:
+        if not self.with_handle:
+            return None
+        return self.optimizer._context(*self.optimizer._position(number))
 
     def _raise_if_failed(self, n_failed: int) -> None:
         """Stop the run when the first generation gave only failed trials.
@@ -106,7 +129,7 @@ class Run:
                         trial = optimizer.ask()[0]
                     else:
                         break
-                    pool.submit(trial.number, trial.params)
+                    pool.submit(trial.number, trial.params, self._context(trial.number))
                     self.started = True
                 if not pool.n_running:
                     return
@@ -123,7 +146,12 @@ class Run:
 
     def _tell(self, outcome: Outcome) -> None:
         self.optimizer._tell_number(
-            outcome.number, outcome.outputs, outcome.error, outcome.duration
+            outcome.number,
+            outcome.outputs,
+            outcome.error,
+            outcome.duration,
+            outcome.reports,
+            outcome.pruned,
         )
         if self.progress is not None:
             self.progress.advance(1)
@@ -162,7 +190,7 @@ class Run:
             while waiting or pool.n_running:
                 while waiting and pool.n_running < pool.capacity and self._may_start():
                     row = waiting.popleft()
-                    pool.submit(first + row, params[row])
+                    pool.submit(first + row, params[row], self._context(first + row))
                     self.started = True
                 if not pool.n_running:
                     break
@@ -192,7 +220,9 @@ class Run:
                     break
                 self.started = True
                 evaluating = [first + row]
-                outcome = pool.evaluate(first + row, params[row])
+                outcome = pool.evaluate(
+                    first + row, params[row], self._context(first + row)
+                )
                 evaluating = []
                 self._tell(outcome)
         except KeyboardInterrupt:

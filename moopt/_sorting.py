@@ -208,3 +208,30 @@ def survival_order(
         repeated[first] = False
     order = np.lexsort((-crowding, repeated, ranks))
     return ranks, crowding, order
+
+
+def leveled_survival_order(
+    minimized: np.ndarray, violations: np.ndarray, levels: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Order points by level, higher first, then as ``survival_order`` does.
+
+    A level is how far a trial got: infinite for a complete trial, the last
+    reported step for a pruned one. Ranks count on from one level to the
+    next, so a lower rank is always better, which binary tournaments rely on.
+    """
+    if len(levels) == 0 or (levels == levels[0]).all():
+        return survival_order(minimized, violations)
+    ranks = np.empty(len(levels), dtype=np.int64)
+    crowding = np.empty(len(levels))
+    orders = []
+    offset = 0
+    for level in np.unique(levels)[::-1]:
+        members = np.flatnonzero(levels == level)
+        level_ranks, level_crowding, order = survival_order(
+            minimized[members], violations[members]
+        )
+        ranks[members] = level_ranks + offset
+        crowding[members] = level_crowding
+        orders.append(members[order])
+        offset = int(ranks[members].max()) + 1
+    return ranks, crowding, np.concatenate(orders)

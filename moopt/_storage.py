@@ -19,11 +19,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# Columns each schema version added to the trials table, to bring older files
+# up to date when a run opens them.
+_ADDED_COLUMNS = {2: ("intermediate TEXT", "replicate_of INTEGER")}
 # SQLite header field that marks a file as a moopt study ("moop" in ASCII).
 APPLICATION_ID = 0x6D6F6F70
 # Configuration keys that must match between a stored study and a new call.
-COMPARED_KEYS = ("space", "objectives", "constraints", "population_size", "mode")
+COMPARED_KEYS = (
+    "space",
+    "objectives",
+    "constraints",
+    "population_size",
+    "mode",
+    "reevaluation",
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +57,8 @@ CREATE TABLE IF NOT EXISTS trials (
     finished REAL,
     asked_after INTEGER NOT NULL,
     told_order INTEGER,
+    intermediate TEXT,
+    replicate_of INTEGER,
     PRIMARY KEY (study_id, number)
 );
 CREATE TABLE IF NOT EXISTS generations (
@@ -73,7 +85,8 @@ _HOLDERS: dict[tuple[str, str], weakref.ref[Storage]] = {}
 
 _UPDATE_OUTCOME = (
     "UPDATE trials SET state = ?, outputs = ?, error = ?, violation = ?, "
-    "duration = ?, finished = ?, told_order = ? WHERE study_id = ? AND number = ?"
+    "duration = ?, finished = ?, told_order = ?, intermediate = ? "
+    "WHERE study_id = ? AND number = ?"
 )
 
 
@@ -98,6 +111,9 @@ class TrialRow:
     # in the order of tells (None until told). Resuming replays both orders.
     asked_after: int = 0
     told_order: int | None = None
+    # Intermediate values by step, and the trial a re-evaluation repeats.
+    intermediate: dict[int, dict[str, float]] | None = None
+    replicate_of: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +127,7 @@ class TrialOutcome:
     violation: float
     duration: float
     told_order: int | None
+    intermediate: dict[int, dict[str, float]] | None = None
 
 
 class Storage:
@@ -266,13 +283,15 @@ class Storage:
                 None if row.state == "running" else now,
                 row.asked_after,
                 row.told_order,
+                _dumps_intermediate(row.intermediate),
+                row.replicate_of,
             )
             for row in rows
         ]
         with self._transaction():
             self._connection.executemany(
                 "INSERT OR REPLACE INTO trials "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 records,
             )
 
@@ -301,6 +320,7 @@ class Storage:
             outcome.duration,
             now,
             outcome.told_order,
+            _dumps_intermediate(outcome.intermediate),
             self._id,
             outcome.number,
         )
@@ -328,7 +348,8 @@ class Storage:
         """Return every stored trial, by number."""
         cursor = self._connection.execute(
             "SELECT number, generation, state, genome, params, outputs, error, "
-            "violation, duration, asked_after, told_order FROM trials "
+            "violation, duration, asked_after, told_order, intermediate, "
+            "replicate_of FROM trials "
             "WHERE study_id = ? ORDER BY number",
             (self._id,),
         )
@@ -379,7 +400,7 @@ class _Transaction:
 def _decode_row(record: tuple) -> tuple:
     """Return the TrialRow fields of one SELECT record, JSON columns parsed."""
     number, generation, state, genome, params, outputs, error = record[:7]
-    violation, duration, asked_after, told_order = record[7:]
+    violation, duration, asked_after, told_order, intermediate = record[7:12]
     return (
         number,
         generation,
@@ -392,7 +413,20 @@ def _decode_row(record: tuple) -> tuple:
         duration,
         asked_after,
         told_order,
+        _loads_intermediate(intermediate),
+        record[12],
     )
+
+
+def _dumps_intermediate(reports: Mapping[int, Any] | None) -> str | None:
+    return None if not reports else _dumps({str(k): v for k, v in reports.items()})
+
+
+def _loads_intermediate(text: str | None) -> dict[int, dict[str, float]] | None:
+    """Parse stored intermediate values; JSON keeps their steps as text."""
+    if text is None:
+        return None
+    return {int(step): values for step, values in json.loads(text).items()}
 
 
 def study_names(path: str | os.PathLike[str]) -> list[str]:
@@ -449,6 +483,26 @@ def _check_file(connection: sqlite3.Connection, path: Path, create: bool) -> Non
         raise ValueError(
             f"{str(path)!r} has study schema version {version}, newer than the "
             f"{SCHEMA_VERSION} this moopt reads; upgrade moopt"
+        )
+    if version < SCHEMA_VERSION:
+        _upgrade(connection)
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Add the columns of later schema versions to a file written by an older
+    moopt; its stored trials keep their values and get none in the new ones."""
+    with _Transaction(connection, immediate=True):
+        stored = int(
+            connection.execute(
+                "SELECT value FROM meta WHERE key = 'schema_version'"
+            ).fetchone()[0]
+        )
+        for added in range(stored + 1, SCHEMA_VERSION + 1):
+            for column in _ADDED_COLUMNS[added]:
+                connection.execute(f"ALTER TABLE trials ADD COLUMN {column}")
+        connection.execute(
+            "UPDATE meta SET value = ? WHERE key = 'schema_version'",
+            (str(SCHEMA_VERSION),),
         )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from moopt._generation import RUNNING, STATE_NAMES
+from moopt._generation import RUNNING, STATE_NAMES, summarize
 from moopt._objectives import Constraint
 from moopt._sorting import pareto_set_indices
 from moopt._space import Categorical, Float, Int, Space
@@ -25,9 +26,14 @@ def study_config(
     population_size: int,
     seed: int,
     mode: str,
+    reevaluation: str | int = "none",
 ) -> dict[str, Any]:
-    """Return the JSON-ready configuration stored with a study."""
-    return {
+    """Return the JSON-ready configuration stored with a study.
+
+    ``reevaluation`` is stored only when it is not "none", so that studies
+    written before it existed still match.
+    """
+    config = {
         "space": {
             name: _dimension_config(dimension)
             for name, dimension in space.dimensions.items()
@@ -47,6 +53,9 @@ def study_config(
         "seed": seed,
         "moopt_version": _version(),
     }
+    if reevaluation != "none":
+        config["reevaluation"] = reevaluation
+    return config
 
 
 def _dimension_config(dimension: Float | Int | Categorical) -> dict[str, Any]:
@@ -112,6 +121,7 @@ def trial_row(
     genome: np.ndarray,
     space: Space,
     asked_after: int,
+    replicate_of: int = -1,
 ) -> TrialRow:
     """Return the stored form of a trial just asked, categorical params by index.
 
@@ -135,6 +145,7 @@ def trial_row(
         duration=0.0,
         asked_after=asked_after,
         told_order=None,
+        replicate_of=None if replicate_of < 0 else replicate_of,
     )
 
 
@@ -156,7 +167,7 @@ def load_study(storage: str | os.PathLike[str], study_name: str = "default") -> 
     names = tuple(config["objectives"])
     directions = tuple(config["objectives"].values())
     signs = check_directions(directions, len(directions))
-    trials = tuple(_row_trial(row, space) for row in rows)
+    trials = _with_replicates([_row_trial(row, space) for row in rows])
     by_number = {trial.number: trial for trial in trials}
     population = ()
     if generations:
@@ -184,16 +195,45 @@ def _row_trial(row: TrialRow, space: Space) -> Trial:
     for name, dimension in space.dimensions.items():
         if isinstance(dimension, Categorical):
             params[name] = dimension.choices[params[name]]
+    valued = row.state in ("complete", "pruned", "replicate")
+    values = row.outputs if valued else None
     return Trial(
         number=row.number,
         generation=row.generation,
         params=params,
-        values=row.outputs if row.state == "complete" else None,
+        values=values,
         state=row.state,  # type: ignore[arg-type]
         error=row.error,
         violation=row.violation,
         duration=row.duration,
+        intermediate_values=row.intermediate or {},
+        n_evaluations=int(row.state in ("complete", "replicate")),
+        replicates=() if values is None else (values,),
+        replicate_of=row.replicate_of,
     )
+
+
+def _with_replicates(trials: list[Trial]) -> tuple[Trial, ...]:
+    """Return the trials with each re-evaluated one summarizing its replicates."""
+    evaluations: dict[int, list[dict[str, Any]]] = {}
+    for trial in trials:
+        if trial.state == "replicate" and trial.replicate_of is not None:
+            evaluations.setdefault(trial.replicate_of, []).append(trial.values or {})
+    position = {trial.number: index for index, trial in enumerate(trials)}
+    for number, extra in evaluations.items():
+        original = trials[position[number]]
+        if original.state != "complete" or original.values is None:
+            continue
+        replicates = (original.values, *extra)
+        means, errors = summarize(replicates)
+        trials[position[number]] = dataclasses.replace(
+            original,
+            values=means,
+            n_evaluations=len(replicates),
+            standard_errors=errors,
+            replicates=replicates,
+        )
+    return tuple(trials)
 
 
 def _pareto_set(

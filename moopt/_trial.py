@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -11,7 +11,9 @@ import numpy as np
 if TYPE_CHECKING:
     from moopt._space import Categorical, Float, Int
 
-TrialState = Literal["running", "complete", "failed", "cancelled"]
+TrialState = Literal[
+    "running", "complete", "pruned", "failed", "cancelled", "replicate"
+]
 
 
 @dataclass(frozen=True, eq=True)
@@ -28,16 +30,33 @@ class Trial:
         The configuration as the objective received it.
     values : dict or None
         Every output the objective returned, objectives and extras alike, in
-        user units. None while running and when the trial failed.
-    state : {"running", "complete", "failed", "cancelled"}
-        "cancelled" marks a trial that was running when the run was
-        interrupted; resuming a stored study runs it again.
+        user units. For a trial evaluated more than once, each numeric output
+        is the mean over its evaluations. For a pruned trial, each objective's
+        last reported value. None while running and when the trial failed.
+    state : {"running", "complete", "pruned", "failed", "cancelled", "replicate"}
+        "pruned" marks a trial its pruner stopped early: its values are
+        intermediate, so it never enters the Pareto set. "cancelled" marks a
+        trial that was running when the run was interrupted; resuming a stored
+        study runs it again. "replicate" marks a re-evaluation of trial
+        ``replicate_of``, whose outputs count in that trial's means.
     error : str or None
         Why the trial failed: the exception, or the invalid or missing output.
     violation : float
         Total constraint violation, 0.0 when feasible or not yet known.
     duration : float
         Seconds the evaluation took (0.0 while running).
+    intermediate_values : dict of {int: dict of {str: float}}
+        The values the objective reported, by step.
+    n_evaluations : int
+        Complete evaluations that ``values`` summarizes: 0 unless the trial is
+        complete or a replicate.
+    standard_errors : dict of {str: float} or None
+        Standard error of the mean of each numeric output, for a trial
+        evaluated more than once; None otherwise.
+    replicates : tuple of dict
+        The outputs of each complete evaluation, the first one first.
+    replicate_of : int or None
+        For a re-evaluation, the number of the trial it re-evaluates.
     """
 
     number: int
@@ -48,6 +67,11 @@ class Trial:
     error: str | None = None
     violation: float = 0.0
     duration: float = 0.0
+    intermediate_values: dict[int, dict[str, float]] = field(default_factory=dict)
+    n_evaluations: int = 0
+    standard_errors: dict[str, float] | None = None
+    replicates: tuple[dict[str, Any], ...] = ()
+    replicate_of: int | None = None
 
     __hash__ = None  # type: ignore[assignment]  # params is a dict
 
@@ -149,7 +173,10 @@ class Result:
         crowding_distance, and duration and error. rank and
         crowding_distance rank the complete trials by constrained domination,
         0 for the first front; they are missing (NaN) for trials that are not
-        complete. Needs pandas
+        complete. A run that reported intermediate values adds the columns
+        last_step and intermediate_values (the dict of ``Trial``), and one
+        that re-evaluated adds n_evaluations, replicate_of and a
+        ``"<objective>_standard_error"`` column per objective. Needs pandas
         (``pip install "moopt[dataframe]"``).
         """
         try:
@@ -189,6 +216,7 @@ class Result:
                 duration=trial.duration,
                 error=trial.error,
             )
+            row.update(_pruning_columns(trial, self.objective_names))
             rows.append(row)
         params = list(self.trials[0].params) if self.trials else []
         outputs = dict.fromkeys(self.objective_names)
@@ -197,6 +225,11 @@ class Result:
         columns = ["number", "generation", "state", *params, *outputs]
         columns += ["violation", "feasible", "rank", "crowding_distance"]
         columns += ["duration", "error"]
+        if any(t.intermediate_values for t in self.trials):
+            columns += ["last_step", "intermediate_values"]
+        if any(t.replicate_of is not None for t in self.trials):
+            columns += ["n_evaluations", "replicate_of"]
+            columns += [f"{name}_standard_error" for name in self.objective_names]
         return pandas.DataFrame(rows, columns=columns)
 
     def values(self, trials: tuple[Trial, ...] | None = None) -> np.ndarray:
@@ -212,3 +245,17 @@ class Result:
             if trial.state == "complete"
         ]
         return np.array(rows, dtype=np.float64).reshape(-1, len(self.objective_names))
+
+
+def _pruning_columns(trial: Trial, names: tuple[str, ...]) -> dict[str, Any]:
+    """Return a trial's to_dataframe columns about steps and re-evaluations."""
+    errors = trial.standard_errors or {}
+    columns: dict[str, Any] = {
+        "last_step": max(trial.intermediate_values, default=None),
+        "intermediate_values": trial.intermediate_values,
+        "n_evaluations": trial.n_evaluations,
+        "replicate_of": trial.replicate_of,
+    }
+    for name in names:
+        columns[f"{name}_standard_error"] = errors.get(name, np.nan)
+    return columns

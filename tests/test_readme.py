@@ -24,11 +24,14 @@ def test_readme_examples_run_and_print_front(tmp_path):
 
     assert completed.returncode == 0, completed.stderr
     lines = completed.stdout.splitlines()
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     # The first example prints its Pareto set, one trial a line. The stored,
-    # parallel example runs with the same seed, so its Pareto set has the same
-    # five trials.
-    assert len(lines) == 6
+    # parallel example prints nothing. The pruning example prints the epochs
+    # it spent, fewer than its 300 trials at 27 epochs each, and its Result.
+    assert len(lines) == 7
     assert "'accuracy': 0.98663" in completed.stdout
-    assert lines[-1].startswith("Result(400 trials, 0 failed, 5 in the Pareto set")
+    spent, full = re.fullmatch(r"(\d+) epochs instead of (\d+)", lines[-2]).groups()
+    assert int(full) == 300 * 27
+    assert int(spent) < int(full) / 2
+    assert lines[-1].startswith("Result(300 trials, 0 failed")
     assert (tmp_path / "study.db").exists()

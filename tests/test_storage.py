@@ -288,7 +288,7 @@ def test_newer_schema_rejected(tmp_path):
     connection.commit()
     connection.close()
 
-    with pytest.raises(ValueError, match="schema version 99, newer than the 1"):
+    with pytest.raises(ValueError, match="schema version 99, newer than the 2"):
         moopt.load_study(path, "sphere")
 
 
