@@ -58,6 +58,8 @@ class Generation:
     # generation's trials were asked: {step: (n, n_objectives) minimized}.
     tables: dict[int, np.ndarray] = field(default_factory=dict)
     final_step: int | None = None
+    # The last reported step of each row, 0 where none was reported.
+    last_steps: np.ndarray | None = None
     # For rows evaluated more than once: the outputs of every evaluation.
     evaluations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
@@ -67,6 +69,8 @@ class Generation:
             self.replicate_of = np.full(n, -1, dtype=np.int64)
         if self.replicate_index is None:
             self.replicate_index = np.zeros(n, dtype=np.int64)
+        if self.last_steps is None:
+            self.last_steps = np.zeros(n)
 
     def output(self, row: int) -> dict[str, Any] | None:
         """Return the outputs of one trial as a dict, or None."""
@@ -82,6 +86,7 @@ class Generation:
         for name in (
             "replicate_of",
             "replicate_index",
+            "last_steps",
             "asked_after",
             "told_order",
             "genomes",

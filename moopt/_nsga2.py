@@ -6,6 +6,7 @@ import bisect
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -126,7 +127,8 @@ class NSGA2(StudyPersistence):
         member's interval. Members with fewer evaluations go first. An int
         evaluates every new configuration that many times. Re-evaluations are
         trials in state "replicate", and ranking uses each configuration's
-        means. Needs ``mode="generational"``.
+        means. In async mode a free worker gets a re-evaluation in place
+        of a new trial whenever one is due.
     reevaluation_share : float, default 0.2
         Largest share of all evaluations that "adaptive" spends on
         re-evaluations.
@@ -136,6 +138,11 @@ class NSGA2(StudyPersistence):
     ``ask()`` returns a whole generation. Once every trial of it has a
     result, parents and offspring are merged, ranked by constrained domination and
     truncated by crowding distance.
+
+    With re-evaluation, ``ask()`` also returns trials with ``replicate_of``
+    set: evaluate them with ``handle(trial).seed`` and tell them like the
+    others. For pruning, call ``report`` and ``should_prune`` while a trial
+    trains and end it with ``tell(trial, pruned=True)``.
     """
 
     def __init__(
@@ -172,7 +179,7 @@ class NSGA2(StudyPersistence):
         if random_offspring is None:
             random_offspring = 0.15 if pruner is not None else 0.0
         self._random_offspring = check_probability(random_offspring, "random_offspring")
-        self.reevaluation = check_reevaluation(reevaluation, mode)
+        self.reevaluation = check_reevaluation(reevaluation)
         self._reevaluation_share = check_probability(
             reevaluation_share, "reevaluation_share"
         )
@@ -181,6 +188,13 @@ class NSGA2(StudyPersistence):
             self._window = pruner.window
         self._history = ReportHistory(self.objective_names, self._signs)
         self._handles: dict[int, TrialHandle] = {}
+        # Re-evaluations asked so far, in all and by trial number; trials whose
+        # means changed since the last survival; and in async mode with a
+        # fixed number of evaluations, the trials still owed one.
+        self._n_replicates = 0
+        self._replicates_asked: dict[int, int] = {}
+        self._changed_means: set[int] = set()
+        self._owed: deque[int] = deque()
         if mutation_probability is None:
             mutation_probability = 1.0 / len(self._space)
         self._variation = Variation(
@@ -289,14 +303,39 @@ class NSGA2(StudyPersistence):
         if isinstance(self.reevaluation, int):
             new = self.n_trials + np.arange(n_new)
             return np.repeat(new, self.reevaluation - 1)
+        return self._uncertain_members(self._affordable_reevaluations(n_new))
+
+    def _uncertain_members(self, limit: int) -> np.ndarray:
+        """Return up to ``limit`` first-front members to evaluate again."""
         return reevaluation_requests(
             self._population,
             self._population_minimized,
             self._ranks,
             self._evaluation_counts(self._population),
             self._pooled_deviation(),
-            self._affordable_reevaluations(),
+            limit,
         )
+
+    def _async_requests(self, take: bool = True) -> np.ndarray:
+        """Return the trial to evaluate again instead of a new one in async mode.
+
+        Empty when a new trial should be asked. With ``take=False`` a trial
+        owed an evaluation stays owed, so a replay can look ahead.
+        """
+        if isinstance(self.reevaluation, int):
+            if not self._owed:
+                return np.zeros(0, dtype=np.int64)
+            owed = self._owed[0]
+            if take:
+                self._owed.popleft()
+            return np.array([owed])
+        if (
+            self.reevaluation == "none"
+            or self.n_trials < self.population_size
+            or len(self._population) == 0
+        ):
+            return np.zeros(0, dtype=np.int64)
+        return self._uncertain_members(min(1, self._affordable_reevaluations(0)))
 
     def ask_reevaluations(self, n: int) -> list[Trial]:
         """Return up to ``n`` re-evaluations of the Pareto set's configurations.
@@ -325,16 +364,20 @@ class NSGA2(StudyPersistence):
         counts = self._evaluation_counts(members)
         order = np.lexsort((members, counts))
         chosen = members[order[: min(n, len(members))]]
-        return self._add_generation(
-            len(self._generations),
-            np.zeros((0, len(self._space))),
-            [],
-            chosen,
-        )
+        index = len(self._generations)
+        if self.mode == "async":
+            index = self.n_trials // self.population_size
+        return self._add_generation(index, np.zeros((0, len(self._space))), [], chosen)
 
     def _ask_one(self) -> Generation:
         """Propose one trial in async mode, as a generation of its own."""
         number = self.n_trials
+        index = number // self.population_size
+        originals = self._async_requests()
+        if len(originals):
+            return self._add_generation(
+                index, np.zeros((0, len(self._space))), [], originals
+            )
         if number < len(self._initial):
             genomes = self._initial[number : number + 1]
             given = [self._initial_params[number]]
@@ -343,7 +386,9 @@ class NSGA2(StudyPersistence):
             propose = self._sample if random else self._offspring
             genomes = self._unique(propose(1), propose, 0)
             given = []
-        return self._add_generation(number // self.population_size, genomes, given)
+        if isinstance(self.reevaluation, int):
+            self._owed.extend([number] * (self.reevaluation - 1))
+        return self._add_generation(index, genomes, given)
 
     def _add_generation(
         self,
@@ -357,14 +402,14 @@ class NSGA2(StudyPersistence):
         if originals is not None and len(originals):
             genomes = np.concatenate([genomes, self._genomes_of(originals, genomes)])
             replicate_of = np.concatenate([replicate_of, originals])
-            counts = self._evaluation_counts(originals)
-            # An original asked twice in one generation gets two replicate indices.
-            repeat = np.zeros(len(originals), dtype=np.int64)
-            for i in range(1, len(originals)):
-                repeat[i] = int((originals[:i] == originals[i]).sum())
-            new = originals >= self.n_trials
-            counts[new] = 1
-            replicate_index = np.concatenate([replicate_index, counts + repeat])
+            # The r-th re-evaluation asked of a trial is its replicate r.
+            indices = []
+            for original in originals.tolist():
+                asked = self._replicates_asked.get(original, 0) + 1
+                self._replicates_asked[original] = asked
+                indices.append(asked)
+            self._n_replicates += len(originals)
+            replicate_index = np.concatenate([replicate_index, indices])
         n = len(genomes)
         generation = Generation(
             index=index,
@@ -455,16 +500,18 @@ class NSGA2(StudyPersistence):
         return rows
 
     def _evaluation_counts(self, numbers: np.ndarray) -> np.ndarray:
-        """Return the complete evaluations of each trial number (0 if none)."""
+        """Return the evaluations asked of each complete trial, 0 for the others.
+
+        Re-evaluations still running count, so async mode does not ask for the
+        same member again while its re-evaluation runs.
+        """
         counts = np.zeros(len(numbers), dtype=np.int64)
         for i, number in enumerate(numbers.tolist()):
             if number >= self.n_trials:
                 continue
             generation, row = self._position(number)
-            if row in generation.evaluations:
-                counts[i] = len(generation.evaluations[row])
-            else:
-                counts[i] = int(generation.states[row] == COMPLETE)
+            if generation.states[row] == COMPLETE:
+                counts[i] = 1 + self._replicates_asked.get(number, 0)
         return counts
 
     def _pooled_deviation(self) -> np.ndarray | None:
@@ -483,15 +530,14 @@ class NSGA2(StudyPersistence):
             return None
         return np.sqrt(squares / freedom)
 
-    def _affordable_reevaluations(self) -> int:
-        """Return how many re-evaluations the next generation may add so that
-        they stay within ``reevaluation_share`` of all evaluations."""
+    def _affordable_reevaluations(self, n_new: int) -> int:
+        """Return how many re-evaluations may join ``n_new`` new trials so that
+        re-evaluations stay within ``reevaluation_share`` of all evaluations."""
         share = self._reevaluation_share
         if share >= 1.0:
             return self.population_size
-        replicates = sum(int((g.replicate_of >= 0).sum()) for g in self._generations)
-        total = self.n_trials + self.population_size
-        return max(0, int((share * total - replicates) / (1.0 - share)))
+        total = self.n_trials + n_new
+        return max(0, int((share * total - self._n_replicates) / (1.0 - share)))
 
     def _add_evaluation(self, number: int, outputs: dict[str, Any]) -> None:
         """Add the outputs of a complete re-evaluation to trial ``number``."""
@@ -510,6 +556,7 @@ class NSGA2(StudyPersistence):
         generation.minimized[row] = minimized * self._signs
         generation.violations[row] = violation
         generation.invalidate_trial(row)
+        self._changed_means.add(number)
         # The stored outputs stay those of the first evaluation; the violation
         # becomes that of the means, which load_study reports.
         self._save_told(generation, row)
@@ -647,6 +694,7 @@ class NSGA2(StudyPersistence):
         if reports:
             reports = {int(step): dict(v) for step, v in reports.items()}
             generation.reports[row] = reports  # type: ignore[assignment]
+            generation.last_steps[row] = max(reports)  # type: ignore[index]
         if pruned and error is None:
             self._tell_pruned(generation, row, values, reports or {})
         elif error is None:
@@ -777,6 +825,12 @@ class NSGA2(StudyPersistence):
         self._survive(generation)
 
     def _keep_first(self, generation: Generation, n_keep: int) -> None:
+        # Dropped re-evaluations were never run, so their replicate seeds go to
+        # the next re-evaluations of the same trials.
+        for original in generation.replicate_of[n_keep:].tolist():  # type: ignore[index]
+            if original >= 0:
+                self._replicates_asked[original] -= 1
+                self._n_replicates -= 1
         generation.keep_first(n_keep)
         self._pending = int((generation.states == RUNNING).sum())
         if self._storage is not None and not self._replaying:
@@ -876,19 +930,29 @@ class NSGA2(StudyPersistence):
         rows = np.flatnonzero(done)
         population_minimized = self._population_minimized
         population_violations = self._population_violations
-        if self.reevaluation != "none":
-            population_minimized, population_violations = self._columns(
-                self._population
+        if self._changed_means:
+            changed = np.flatnonzero(
+                np.isin(self._population, list(self._changed_means))
             )
+            population_minimized = population_minimized.copy()
+            population_violations = population_violations.copy()
+            means, violations = self._columns(self._population[changed])
+            population_minimized[changed] = means
+            population_violations[changed] = violations
+            self._changed_means.clear()
         numbers = np.concatenate([self._population, generation.first_number + rows])
         minimized = np.concatenate([population_minimized, generation.minimized[done]])
         violations = np.concatenate(
             [population_violations, generation.violations[done]]
         )
         genomes = np.concatenate([self._population_genomes, generation.genomes[done]])
-        levels = np.concatenate(
-            [self._population_levels, [_level(generation, row) for row in rows]]
+        # How far each trial got: infinite when complete, else its last step.
+        new_levels = np.where(
+            generation.states[rows] == COMPLETE,
+            np.inf,
+            generation.last_steps[rows],  # type: ignore[index]
         )
+        levels = np.concatenate([self._population_levels, new_levels])
         ranks, crowding, order = leveled_survival_order(minimized, violations, levels)
         keep = order[: self.population_size]
         return (
@@ -1010,13 +1074,6 @@ class NSGA2(StudyPersistence):
             for i, params in enumerate(initial_params)
         ]
         return np.array(rows).reshape(len(rows), len(self._space))
-
-
-def _level(generation: Generation, row: int) -> float:
-    """Return how far a trial got: infinite when complete, else its last step."""
-    if generation.states[row] == COMPLETE:
-        return np.inf
-    return float(max(generation.reports.get(row, {0: {}})))
 
 
 def _check_pruner(pruner: object, names: tuple[str, ...]) -> Pruner | None:

@@ -140,15 +140,14 @@ def optimize(
     final_reevaluations : float, default 0.0
         Share of ``n_trials`` kept for the end of the run to evaluate the
         Pareto set's configurations again, those with the fewest evaluations
-        first, so the returned means are more reliable. Needs
-        ``mode="generational"``.
+        first, so the returned means are more reliable.
 
     Returns
     -------
     Result
     """
     budget = _check_budget(n_trials, n_generations, population_size)
-    final_budget = _check_final_reevaluations(final_reevaluations, mode, budget)
+    final_budget = _check_final_reevaluations(final_reevaluations, budget)
     _check_timeout(timeout)
     callbacks = _check_callbacks(callbacks)
     space, objectives, constraints, evaluate = _resolve_objective(
@@ -343,18 +342,13 @@ def takes_trial(objective: Callable) -> bool:
     return second.default is second.empty or second.name == "trial"
 
 
-def _check_final_reevaluations(share: object, mode: str, budget: int) -> int:
+def _check_final_reevaluations(share: object, budget: int) -> int:
     """Return the trials of the budget kept for final re-evaluations."""
     if not is_real(share) or isinstance(share, bool):
         raise TypeError(f"final_reevaluations must be a float, got {share!r}")
     if not 0.0 <= share < 1.0:
         raise ValueError(
             f"final_reevaluations must be a share of n_trials in [0, 1), got {share!r}"
-        )
-    if share > 0 and mode != "generational":
-        raise ValueError(
-            "final_reevaluations needs mode='generational'; async runs do not "
-            "re-evaluate yet"
         )
     return round(share * budget)
 

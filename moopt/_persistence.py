@@ -112,9 +112,23 @@ class StudyPersistence:
             while n_replayed < stored[number].asked_after:
                 self._tell_stored(told[n_replayed])
                 n_replayed += 1
-            self._check_stored(self._ask_one(), 0, stored[number])
+            self._check_stored(self._ask_stored_one(stored[number]), 0, stored[number])
         for entry in told[n_replayed:]:
             self._tell_stored(entry)
+
+    def _ask_stored_one(self, entry: TrialRow) -> Generation:
+        """Ask the next async trial as the stored run did.
+
+        A stored re-evaluation that async mode would not ask now came from
+        the final re-evaluations. Both ways ask the same trial when they
+        agree, so looking ahead settles which one to repeat.
+        """
+        if entry.replicate_of is None:
+            return self._ask_one()
+        ahead = self._async_requests(take=False)
+        if len(ahead) and int(ahead[0]) == entry.replicate_of:
+            return self._ask_one()
+        return self._ask_final(1)
 
     def _ask_stored_generation(self, stored: dict[int, TrialRow]) -> Generation:
         """Ask the next generation as the stored run did.

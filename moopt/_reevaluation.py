@@ -10,7 +10,7 @@ from moopt._validation import is_integer
 INTERVAL_ERRORS = 2.0
 
 
-def check_reevaluation(reevaluation: object, mode: str) -> str | int:
+def check_reevaluation(reevaluation: object) -> str | int:
     """Return a valid ``reevaluation`` setting or raise naming the fix."""
     if is_integer(reevaluation) and not isinstance(reevaluation, bool):
         if reevaluation < 1:
@@ -25,11 +25,6 @@ def check_reevaluation(reevaluation: object, mode: str) -> str | int:
         raise ValueError(
             "reevaluation must be 'none', 'adaptive' or an int >= 1 (evaluations per "
             f"configuration), got {reevaluation!r}"
-        )
-    if setting != "none" and mode != "generational":
-        raise ValueError(
-            f"reevaluation={setting!r} needs mode='generational'; async runs do not "
-            "re-evaluate yet"
         )
     return setting
 

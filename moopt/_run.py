@@ -112,10 +112,12 @@ class Run:
         Survival runs on every tell. A generation, for callbacks and the
         progress bar, is every ``population_size`` tells. Once the budget,
         the deadline or a callback stops the run, no trial starts, and the
-        running ones finish.
+        running ones finish. The last ``final_budget`` trials re-evaluate the
+        Pareto set as it stands when each is asked.
         """
         assert self.pool is not None
         optimizer, pool = self.optimizer, self.pool
+        main_budget = self.budget - self.final_budget
         backlog = deque(optimizer.ask() if optimizer._unclaimed else [])
         stopping = False
         try:
@@ -125,8 +127,14 @@ class Run:
                         break
                     if backlog:
                         trial = backlog.popleft()
-                    elif optimizer.n_trials < self.budget:
+                    elif optimizer.n_trials < main_budget:
                         trial = optimizer.ask()[0]
+                    elif optimizer.n_trials < self.budget:
+                        generation = optimizer._ask_final(1)
+                        if not len(generation):
+                            optimizer._keep_first(generation, 0)
+                            break
+                        trial = optimizer._trial(generation, 0)
                     else:
                         break
                     pool.submit(trial.number, trial.params, self._context(trial.number))

@@ -75,6 +75,30 @@ def test_fixed_reevaluation_averages_every_configuration():
         )
 
 
+def test_cut_generation_keeps_replicate_seeds_paired():
+    # The budget cuts generations short, dropping re-evaluations that were
+    # asked; the next re-evaluation of those trials takes the unused seed.
+    def objective(params, trial):
+        return {**noisy_zdt1(params, trial), "replicate": trial.replicate}
+
+    evaluated = []
+    for seed in range(5):
+        result = run(
+            objective=objective,
+            reevaluation="adaptive",
+            final_reevaluations=0.15,
+            n_trials=20,
+            population_size=8,
+            seed=seed,
+        )
+        evaluated += [t for t in result.trials if t.n_evaluations > 1]
+
+    assert evaluated
+    for trial in evaluated:
+        replicates = [r["replicate"] for r in trial.replicates]
+        assert replicates == list(range(trial.n_evaluations))
+
+
 def test_adaptive_reevaluation_stays_within_share():
     result = run(reevaluation="adaptive", reevaluation_share=0.2, n_trials=240)
     n_replicates = sum(t.state == "replicate" for t in result.trials)
@@ -168,6 +192,34 @@ def test_workers_reevaluate_like_serial_run():
     assert records(run(n_workers=2, **options)) == records(run(**options))
 
 
+def test_async_mode_reevaluates_within_share():
+    options = {"mode": "async", "reevaluation": "adaptive", "n_trials": 120}
+    result = run(n_workers=2, final_reevaluations=0.1, **options)
+    replicates = [t for t in result.trials if t.state == "replicate"]
+
+    assert len(result.trials) == 120
+    assert 12 <= len(replicates) <= 0.2 * 108 + 12
+    assert all(t.state == "replicate" for t in result.trials[108:])
+
+
+def test_async_fixed_reevaluation_repeats_each():
+    result = run(mode="async", reevaluation=2, n_trials=40)
+    originals = [t for t in result.trials if t.replicate_of is None]
+
+    assert len(originals) == 20
+    assert all(t.n_evaluations == 2 for t in originals)
+
+
+def test_resumed_async_noisy_study_matches(tmp_path):
+    path = tmp_path / "study.db"
+    options = {"mode": "async", "reevaluation": "adaptive", "final_reevaluations": 0.1}
+    run(storage=path, n_trials=60, mode="async", reevaluation="adaptive")
+    resumed = run(storage=path, n_trials=120, **options)
+
+    assert records(resumed) == records(run(n_trials=120, **options))
+    assert records(moopt.load_study(path)) == records(resumed)
+
+
 def test_ask_reevaluations_returns_running_replicates():
     optimizer = moopt.NSGA2(
         {"x": Float(0.0, 1.0)}, {"loss": "minimize"}, population_size=3, seed=0
@@ -190,7 +242,6 @@ def test_ask_reevaluations_returns_running_replicates():
     [
         ({"reevaluation": "sometimes"}, ValueError, "'none', 'adaptive' or an int"),
         ({"reevaluation": 0}, ValueError, "got 0"),
-        ({"reevaluation": "adaptive", "mode": "async"}, ValueError, "generational"),
         ({"final_reevaluations": 1.0}, ValueError, r"in \[0, 1\), got 1.0"),
         ({"final_reevaluations": "half"}, TypeError, "must be a float"),
         ({"reevaluation_share": 2.0}, ValueError, "reevaluation_share"),
