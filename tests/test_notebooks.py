@@ -67,3 +67,26 @@ def test_benchmark_notebook_reads_committed_results():
     hv_lines = [line for line in printed.splitlines() if "final HV median" in line]
     assert len(hv_lines) == 8
     assert sum("moopt:" in line for line in hv_lines) == 2
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_pruning_notebook_prunes_and_scores_held_out(monkeypatch):
+    monkeypatch.setenv("MOOPT_NOTEBOOK_QUICK", "1")
+    printed = "\n".join(execute("pruning_and_noise.ipynb"))
+    # The pruned run and the re-evaluating run each spend 24 evaluations.
+    assert printed.count("Result(24 trials, 0 failed") == 2
+    lines = dict(
+        line.strip().split(": ", 1) for line in printed.splitlines() if ": " in line
+    )
+    stops = {key: value for key, value in lines.items() if " at epoch " in key}
+    assert "complete at epoch 27" in stops
+    pruned_epochs = [int(key.rsplit(" ", 1)[1]) for key in stops if "pruned" in key]
+    assert pruned_epochs
+    assert max(pruned_epochs) < 27
+    trained, full = lines["epochs trained"].split(",")[0].split(" of ")
+    assert int(trained) < int(full)
+    assert int(lines["configurations evaluated more than once"]) > 0
+    # The chosen network keeps to the weight budget it was selected under.
+    chosen = lines["chosen"]
+    assert int(chosen.rsplit(", ", 1)[1].split()[0]) <= 2000
+    assert float(lines["held-out accuracy"]) > 0.9
