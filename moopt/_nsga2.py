@@ -188,9 +188,10 @@ class NSGA2(StudyPersistence):
             self._window = pruner.window
         self._history = ReportHistory(self.objective_names, self._signs)
         self._handles: dict[int, TrialHandle] = {}
-        # Re-evaluations asked so far, in all and by trial number; trials whose
-        # means changed since the last survival; and in async mode with a
-        # fixed number of evaluations, the trials still owed one.
+        # Re-evaluations asked so far, in all and by trial number.
+        # Trials whose means changed since the last survival.
+        # In async mode with a fixed number of evaluations, the trials that
+        # still need one.
         self._n_replicates = 0
         self._replicates_asked: dict[int, int] = {}
         self._changed_means: set[int] = set()
@@ -342,7 +343,7 @@ class NSGA2(StudyPersistence):
 
         Members with the fewest evaluations come first, then lower trial
         numbers. Each returned trial is in state "running" with
-        ``replicate_of`` set; tell it like any trial, and its outputs join
+        ``replicate_of`` set. Tell it like any trial, and its outputs join
         the means of the trial it re-evaluates. ``optimize`` calls this at
         the end of a run for ``final_reevaluations``.
 

@@ -49,7 +49,7 @@ def replicate_seed(run_seed: int, replicate: int) -> int:
 
 @dataclass(frozen=True)
 class TrialContext:
-    """What a trial handle needs, sent with the trial to where it runs."""
+    """The data a trial handle needs, sent with the trial to where it runs."""
 
     number: int
     seed: int
@@ -114,7 +114,7 @@ class TrialHandle:
         ----------
         step : int
             A training step such as an epoch, at least 0. Steps must not
-            decrease; reporting a step again adds to its values.
+            decrease, and reporting a step again adds to its values.
         values : dict of {str: float}
             Finite values of objectives, in user units. An objective known
             from the start, such as model size, may be reported once.
@@ -188,7 +188,7 @@ def report_matrix(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return a trial's reported steps and its minimized values at each.
 
-    Row i holds each objective's latest report at or before ``steps[i]``,
+    Row i contains each objective's latest report at or before ``steps[i]``,
     NaN where the objective was not reported yet.
     """
     steps = np.array(sorted(reports), dtype=np.int64)

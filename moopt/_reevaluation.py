@@ -82,7 +82,7 @@ def reevaluation_requests(
         Pooled standard deviation of one evaluation, None while no trial
         has been evaluated twice. Then every first-front member is uncertain.
     limit : int
-        Most requests to return.
+        Maximum number of requests to return.
 
     Uncertain members with the fewest evaluations come first, then those
     with the lower trial number.

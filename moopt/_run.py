@@ -113,7 +113,7 @@ class Run:
         progress bar, is every ``population_size`` tells. Once the budget,
         the deadline or a callback stops the run, no trial starts, and the
         running ones finish. The last ``final_budget`` trials re-evaluate the
-        Pareto set as it stands when each is asked.
+        Pareto set as it is when each is asked.
         """
         assert self.pool is not None
         optimizer, pool = self.optimizer, self.pool

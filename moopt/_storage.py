@@ -489,8 +489,10 @@ def _check_file(connection: sqlite3.Connection, path: Path, create: bool) -> Non
 
 
 def _upgrade(connection: sqlite3.Connection) -> None:
-    """Add the columns of later schema versions to a file written by an older
-    moopt; its stored trials keep their values and get none in the new ones."""
+    """Add the columns of later schema versions to a file of an older moopt.
+
+    Its stored trials keep their values and get NULL in the new columns.
+    """
     with _Transaction(connection, immediate=True):
         stored = int(
             connection.execute(
