@@ -35,6 +35,15 @@ class Pruner:
         None leaves the choice to the optimizer (two populations of trials).
     objectives : sequence of str or None, default None
         Names of the objectives to prune on. None prunes on all of them.
+    min_rank_correlation : float or None, default 0.8
+        Decide at a step only while values there rank the recent complete
+        trials as their final values do: a Spearman rank correlation of at
+        least this much for every objective pruned on whose values vary.
+        Where learning curves cross, early values favour fast starters that
+        finish worse, and this check turns such steps off. The optimizer
+        applies it, from the trials told before a trial was asked, once at
+        least 5 complete trials reached the step; ``decide`` does not. None
+        always decides.
 
     Notes
     -----
@@ -44,10 +53,17 @@ class Pruner:
     """
 
     def __init__(
-        self, *, window: int | None = None, objectives: Sequence[str] | None = None
+        self,
+        *,
+        window: int | None = None,
+        objectives: Sequence[str] | None = None,
+        min_rank_correlation: float | None = 0.8,
     ) -> None:
         self._window = _check_window(window, type(self).__name__)
         self._objectives = _check_objective_subset(objectives, type(self).__name__)
+        self._min_rank_correlation = _check_correlation(
+            min_rank_correlation, type(self).__name__
+        )
 
     @property
     def window(self) -> int | None:
@@ -60,12 +76,20 @@ class Pruner:
         """Names of the objectives pruned on, or None for all of them."""
         return self._objectives
 
+    @property
+    def min_rank_correlation(self) -> float | None:
+        """Rank correlation with final values a step needs for decisions there."""
+        return self._min_rank_correlation
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._settings_text()})"
 
     def _settings_text(self) -> str:
         objectives = None if self._objectives is None else list(self._objectives)
-        return f"window={self._window!r}, objectives={objectives!r}"
+        return (
+            f"window={self._window!r}, objectives={objectives!r}, "
+            f"min_rank_correlation={self._min_rank_correlation!r}"
+        )
 
     def decision_steps(self, after: int, upto: int) -> list[int]:
         """Return the steps ``s`` with ``after < s <= upto`` at which the pruner
@@ -83,6 +107,10 @@ class Pruner:
         raise NotImplementedError(
             f"{type(self).__name__} must implement _prune_complete"
         )
+
+    def objective_mask(self, names: Sequence[str]) -> np.ndarray:
+        """Return a bool mask of the objectives in ``names`` pruned on."""
+        return self._columns(names)
 
     def check_objectives(self, names: Sequence[str]) -> None:
         """Raise ValueError unless every objective pruned on is in ``names``.
@@ -204,7 +232,7 @@ class SuccessiveHalvingPruner(Pruner):
     reduction_factor : int, default 3
         At least 2. Each rung keeps about ``1 / reduction_factor`` of the trials
         and rungs are ``reduction_factor`` times apart.
-    window, objectives
+    window, objectives, min_rank_correlation
         As in ``Pruner``.
     """
 
@@ -215,8 +243,13 @@ class SuccessiveHalvingPruner(Pruner):
         *,
         window: int | None = None,
         objectives: Sequence[str] | None = None,
+        min_rank_correlation: float | None = 0.8,
     ) -> None:
-        super().__init__(window=window, objectives=objectives)
+        super().__init__(
+            window=window,
+            objectives=objectives,
+            min_rank_correlation=min_rank_correlation,
+        )
         self._min_step = _check_int(
             self,
             min_step,
@@ -291,7 +324,7 @@ class MedianPruner(Pruner):
         Steps between decisions, at least 1.
     min_trials : int, default 5
         Minimum number of other trials at a step for a decision, at least 1.
-    window, objectives
+    window, objectives, min_rank_correlation
         As in ``Pruner``.
     """
 
@@ -303,8 +336,13 @@ class MedianPruner(Pruner):
         min_trials: int = 5,
         window: int | None = None,
         objectives: Sequence[str] | None = None,
+        min_rank_correlation: float | None = 0.8,
     ) -> None:
-        super().__init__(window=window, objectives=objectives)
+        super().__init__(
+            window=window,
+            objectives=objectives,
+            min_rank_correlation=min_rank_correlation,
+        )
         self._warmup_steps = _check_int(
             self, warmup_steps, "warmup_steps", 0, "0 allows a decision from step 1"
         )
@@ -473,3 +511,19 @@ def _value_row(row: object, names: list[str], label: str) -> np.ndarray:
                 raise TypeError(f"{label}[{name!r}] must be a number, got {value!r}")
             array[index] = float(value)
     return array
+
+
+def _check_correlation(value: object, owner: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not is_real(value):
+        raise TypeError(
+            f"{owner} min_rank_correlation must be a number in [-1, 1] or None, "
+            f"got {value!r}"
+        )
+    if not -1.0 <= value <= 1.0:
+        raise ValueError(
+            f"{owner} min_rank_correlation must be in [-1, 1], got {value!r}; "
+            "None turns the check off"
+        )
+    return float(value)

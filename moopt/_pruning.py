@@ -27,6 +27,9 @@ from moopt._validation import is_integer, is_real
 if TYPE_CHECKING:
     from moopt._pruners import Pruner
 
+# Complete trials needed before a step's rank correlation is checked.
+MIN_CHECKED_TRIALS = 5
+
 
 class TrialPruned(Exception):
     """Raise in an objective to stop a trial that ``should_prune()`` condemned.
@@ -222,6 +225,8 @@ class ReportHistory:
     signs: np.ndarray
     entries: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     final_step: int | None = None
+    # Indices into ``entries`` of complete trials.
+    complete: list[int] = field(default_factory=list)
 
     def add(
         self, number: int, reports: Mapping[int, Mapping[str, float]], complete: bool
@@ -229,6 +234,8 @@ class ReportHistory:
         if not reports:
             return
         steps, rows = report_matrix(reports, self.names, self.signs)
+        if complete:
+            self.complete.append(len(self.entries))
         self.entries.append((number, steps, rows))
         if complete:
             self.final_step = max(self.final_step or 0, int(steps[-1]))
@@ -239,7 +246,13 @@ class ReportHistory:
             return {}
         highest = max(int(steps[-1]) for _, steps, _ in self.entries)
         tables = {}
+        threshold = pruner.min_rank_correlation
+        pruned_on = pruner.objective_mask(self.names)
         for step in pruner.decision_steps(0, highest):
+            if threshold is not None and not self.predictive(
+                step, window, threshold, pruned_on
+            ):
+                continue
             rows = []
             for _, steps, matrix in reversed(self.entries):
                 if steps[-1] >= step:
@@ -249,6 +262,35 @@ class ReportHistory:
             if rows:
                 tables[step] = np.array(rows[::-1])
         return tables
+
+    def predictive(
+        self, step: int, window: int, threshold: float, columns: np.ndarray
+    ) -> bool:
+        """Return whether values at ``step`` rank recent complete trials as
+        their final values do.
+
+        That is a Spearman rank correlation of at least ``threshold`` for
+        every objective of the ``columns`` mask whose values vary, over the
+        last ``window`` complete
+        trials. With fewer than ``MIN_CHECKED_TRIALS`` of them there is no
+        evidence either way, and decisions go ahead.
+        """
+        recent = self.complete[-window:]
+        if len(recent) < MIN_CHECKED_TRIALS:
+            return True
+        at_step = np.array([values_at(*self.entries[i][1:], step) for i in recent])
+        final = np.array([self.entries[i][2][-1] for i in recent])
+        for column in np.flatnonzero(columns):
+            x, y = at_step[:, column], final[:, column]
+            usable = ~(np.isnan(x) | np.isnan(y))
+            x, y = x[usable], y[usable]
+            if len(x) < MIN_CHECKED_TRIALS or np.ptp(x) == 0 or np.ptp(y) == 0:
+                continue
+            rx = np.argsort(np.argsort(x)).astype(float)
+            ry = np.argsort(np.argsort(y)).astype(float)
+            if np.corrcoef(rx, ry)[0, 1] < threshold:
+                return False
+        return True
 
 
 def last_values(

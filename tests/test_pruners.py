@@ -500,11 +500,11 @@ def test_repr_shows_settings():
 
     assert repr(halving) == (
         "SuccessiveHalvingPruner(min_step=2, reduction_factor=4, window=50, "
-        "objectives=['error'])"
+        "objectives=['error'], min_rank_correlation=0.8)"
     )
-    assert repr(MedianPruner()) == (
+    assert repr(MedianPruner(min_rank_correlation=None)) == (
         "MedianPruner(warmup_steps=0, interval_steps=1, min_trials=5, window=None, "
-        "objectives=None)"
+        "objectives=None, min_rank_correlation=None)"
     )
 
 
@@ -535,6 +535,16 @@ def test_repr_shows_settings():
             lambda: SuccessiveHalvingPruner(window=0),
             ValueError,
             "window must be at least 1 trial, got 0",
+        ),
+        (
+            lambda: SuccessiveHalvingPruner(min_rank_correlation=1.5),
+            ValueError,
+            r"min_rank_correlation must be in \[-1, 1\], got 1.5",
+        ),
+        (
+            lambda: MedianPruner(min_rank_correlation="high"),
+            TypeError,
+            "min_rank_correlation must be a number",
         ),
         (
             lambda: SuccessiveHalvingPruner(window=2.5),

@@ -330,3 +330,37 @@ def test_tell_pruned_with_error_rejected():
 
     with pytest.raises(ValueError, match="either pruned=True or an error"):
         optimizer.tell(trial, error="boom", pruned=True)
+
+
+@pytest.mark.parametrize(
+    ("direction", "correlation", "pruned"),
+    [
+        # Final losses in the same order as at step 1: the step predicts.
+        (1.0, 0.8, True),
+        # Final losses in the reverse order: curves cross, so no decision.
+        (-1.0, 0.8, False),
+        # The check turned off decides whatever the curves do.
+        (-1.0, None, True),
+    ],
+)
+def test_rank_check_skips_steps_curves_cross(direction, correlation, pruned):
+    pruner = moopt.SuccessiveHalvingPruner(
+        min_step=1, reduction_factor=2, min_rank_correlation=correlation
+    )
+    optimizer = moopt.NSGA2(
+        {"x": Float(0.0, 1.0)},
+        {"loss": "minimize"},
+        population_size=6,
+        seed=0,
+        pruner=pruner,
+    )
+    for index, trial in enumerate(optimizer.ask()):
+        optimizer.report(trial, 1, {"loss": float(index)})
+        final = 10.0 + direction * index
+        optimizer.report(trial, 3, {"loss": final})
+        optimizer.tell(trial, {"loss": final})
+    late = optimizer.ask()[0]
+    # Worse than all six losses at step 1, so last of seven at the rung.
+    optimizer.report(late, 1, {"loss": 9.0})
+
+    assert optimizer.should_prune(late) is pruned
