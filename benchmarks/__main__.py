@@ -20,18 +20,15 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.metadata
 import json
-import os
-import platform
 import sys
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from benchmarks import durability, report, tuning_report
+from benchmarks import durability, noise, pruning, report, tuning_report
+from benchmarks.execution import environment, progress, run_in_pool
 from benchmarks.overhead import measure_overhead
 from benchmarks.peers import (
     check_optuna,
@@ -55,7 +52,17 @@ from benchmarks.tuning import REFERENCE_POINT, make_tuning_jobs, run_tuning_job
 RESULTS = Path(__file__).resolve().parent / "results"
 # "default" runs the suites of DEFAULT_SUITES, "all" runs them and then the
 # tuning suite.
-SUITE_CHOICES = ("default", "problems", "durability", "tuning", "all")
+SUITE_CHOICES = (
+    "default",
+    "problems",
+    "durability",
+    "tuning",
+    "pruning",
+    "noise",
+    "all",
+)
+# Suites that run alone, each into its own folder of the output directory.
+SEPARATE_SUITES = ("tuning", "pruning", "noise")
 DEFAULT_SUITES = ("problems", "durability")
 
 # Budgets of the default suite and of --quick. "overhead" lists
@@ -118,8 +125,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="'default' runs the durability suite (SQLite, speed-up, "
         "utilization) and the problem suite (test problems, loop overhead, "
         "tuning task); 'problems' and 'durability' run one of them; 'tuning' "
-        "runs the tuning suite against Optuna into OUTPUT/tuning; 'all' runs "
-        "the default suites and then the tuning suite (default: default)",
+        "runs the tuning suite against Optuna into OUTPUT/tuning, 'pruning' "
+        "the pruning suite into OUTPUT/pruning and 'noise' the noise suite "
+        "against Optuna into OUTPUT/noise, 10 seeds each unless --seeds; "
+        "'all' runs the default suites and then these three (default: default)",
     )
     parser.add_argument(
         "--problems",
@@ -175,17 +184,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     budget = QUICK if args.quick else FULL
     output = args.output or budget["output"]
-    with_tuning = args.suite in ("tuning", "all")
-    if with_tuning:
+    suites = SEPARATE_SUITES if args.suite == "all" else (args.suite,)
+    if {"tuning", "noise"} & set(suites):
         try:
             check_optuna()
         except ImportError as error:
             print(f"python -m benchmarks: {error}", file=sys.stderr)
             return 1
-    if args.suite != "tuning":
+    if args.suite not in SEPARATE_SUITES:
         run_default_suites(args, argv, budget, output)
-    if with_tuning:
+    if "tuning" in suites:
         run_tuning_suite(args, argv, budget, output / "tuning")
+    command = " ".join(["python -m benchmarks", *argv])
+    if "pruning" in suites:
+        pruning.run_pruning_suite(
+            output / "pruning",
+            seeds=args.seeds or (1 if args.quick else pruning.DEFAULT_SEEDS),
+            quick=args.quick,
+            n_workers=args.workers,
+            command=command,
+        )
+    if "noise" in suites:
+        noise.run_noise_suite(
+            output / "noise",
+            seeds=args.seeds or (1 if args.quick else noise.DEFAULT_SEEDS),
+            quick=args.quick,
+            n_workers=args.workers,
+        )
     return 0
 
 
@@ -209,7 +234,7 @@ def run_default_suites(
             "quick": args.quick,
             "suites": list(suites),
         },
-        "environment": _environment(),
+        "environment": environment(),
     }
     targets = []
     # The durability suite measures wall times, so it runs while nothing else
@@ -227,7 +252,7 @@ def run_default_suites(
     markdown = report.render_markdown(summary)
     report.write_summary(summary, markdown, output)
     print(markdown, end="")
-    _progress(f"results written to {output}")
+    progress(f"results written to {output}")
 
 
 def run_problem_suite(
@@ -247,7 +272,7 @@ def run_problem_suite(
     for population_size, n_generations, repeats in budget["overhead"]:
         entry = measure_overhead(population_size, n_generations, repeats)
         overhead.append(entry)
-        _progress(f"overhead population {population_size}: ratio {entry['ratio']:.3f}")
+        progress(f"overhead population {population_size}: ratio {entry['ratio']:.3f}")
 
     tuning_jobs = make_tuning_jobs(
         list(range(budget["tuning_seeds"])),
@@ -307,7 +332,7 @@ def run_tuning_suite(
     settings = budget["tuning_suite"]
     seeds = list(range(args.seeds or settings["seeds"]))
     overhead = measure_optimizer_overhead(*settings["overhead"])
-    _progress(
+    progress(
         f"optimizer overhead: moopt {overhead['moopt_us_per_trial']:.0f} us/trial, "
         f"Optuna {overhead['optuna_us_per_trial']:.0f} us/trial"
     )
@@ -335,7 +360,7 @@ def run_tuning_suite(
             "population_size": settings["population_size"],
             "workers": args.workers,
         },
-        "environment": _environment(),
+        "environment": environment(),
         "peers": peer_versions(),
         "tasks": tasks,
         "overhead": overhead,
@@ -348,42 +373,11 @@ def run_tuning_suite(
     markdown = tuning_report.render_tuning_markdown(summary)
     report.write_summary(summary, markdown, output)
     print(markdown, end="")
-    _progress(f"tuning results written to {output}")
-
-
-def run_in_pool(
-    tasks: list[tuple[Callable[[Any], dict[str, Any]], Any]], workers: int
-) -> list[dict[str, Any]]:
-    """Run each ``function(job)`` in a process pool and return results in order.
-
-    The first failed task cancels the tasks not yet started and its error is
-    raised.
-    """
-    results: list[dict[str, Any] | None] = [None] * len(tasks)
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        futures: dict[Future, int] = {
-            pool.submit(function, job): index
-            for index, (function, job) in enumerate(tasks)
-        }
-        for count, future in enumerate(as_completed(futures), start=1):
-            index = futures[future]
-            results[index] = future.result()
-            _progress(
-                f"[{count}/{len(tasks)}] {tasks[index][1].label} "
-                f"{results[index]['time_s']:.1f} s"
-            )
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    return results  # type: ignore[return-value]
+    progress(f"tuning results written to {output}")
 
 
 def _generations(name: str, budget: dict[str, Any]) -> int:
     return budget["n_generations"] or PROBLEMS[name].n_generations
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def _settings(
@@ -416,28 +410,6 @@ def _settings(
             "reference_point": list(REFERENCE_POINT),
         },
     }
-
-
-def _environment() -> dict[str, Any]:
-    packages = ("moopt", "pymoo", "moocore", "numpy", "scikit-learn")
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpu": _cpu_name(),
-        "cpu_count": os.cpu_count(),
-        "versions": {name: importlib.metadata.version(name) for name in packages},
-    }
-
-
-def _cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as cpuinfo:
-            for line in cpuinfo:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 import moopt
+from benchmarks.execution import progress
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -284,7 +285,7 @@ def measure_utilization(
             "utilization_after_startup": busy
             / (n_workers * (wall - run["first_start_s"])),
         }
-        _progress(
+        progress(
             f"durability: utilization {mode} {modes[mode]['utilization']:.3f} "
             f"({wall:.1f} s)"
         )
@@ -355,11 +356,9 @@ def run_suite(quick: bool) -> dict[str, Any]:
     budget = QUICK if quick else FULL
     start = time.perf_counter()
     sqlite = measure_sqlite_overhead(**budget["sqlite"])
-    _progress(
-        f"durability: SQLite adds {sqlite['added_us_per_trial']:.1f} us per trial"
-    )
+    progress(f"durability: SQLite adds {sqlite['added_us_per_trial']:.1f} us per trial")
     speedup = measure_speedup(**budget["speedup"])
-    _progress(f"durability: speed-up {speedup['speedup']:.2f}")
+    progress(f"durability: speed-up {speedup['speedup']:.2f}")
     utilization = measure_utilization(**budget["utilization"])
     return {
         "sqlite": sqlite,
@@ -389,10 +388,6 @@ def run_in_child(quick: bool) -> dict[str, Any]:
             "its error is printed above"
         )
     return json.loads(completed.stdout)
-
-
-def _progress(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

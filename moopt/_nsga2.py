@@ -33,6 +33,7 @@ from moopt._objectives import (
     check_objectives,
     read_outputs,
 )
+from moopt._indicators import hypervolume_contributions
 from moopt._persistence import StudyPersistence
 from moopt._pruners import Pruner
 from moopt._pruning import (
@@ -43,6 +44,7 @@ from moopt._pruning import (
     replicate_seed,
 )
 from moopt._reevaluation import check_reevaluation, reevaluation_requests
+from moopt._selection import default_reference
 from moopt._sorting import leveled_survival_order, pareto_set_indices
 from moopt._space import Dimension, Space
 from moopt._storage import Storage
@@ -341,8 +343,8 @@ class NSGA2(StudyPersistence):
     def ask_reevaluations(self, n: int) -> list[Trial]:
         """Return up to ``n`` re-evaluations of the Pareto set's configurations.
 
-        Members with the fewest evaluations come first, then lower trial
-        numbers. Each returned trial is in state "running" with
+        Members with the fewest evaluations come first, then those that add
+        the most hypervolume to the set. Each returned trial is in state "running" with
         ``replicate_of`` set. Tell it like any trial, and its outputs join
         the means of the trial it re-evaluates. ``optimize`` calls this at
         the end of a run for ``final_reevaluations``.
@@ -359,11 +361,23 @@ class NSGA2(StudyPersistence):
         return [self._trial(generation, i) for i in range(len(generation))]
 
     def _ask_final(self, n: int) -> Generation:
-        """Record a generation of only re-evaluations of Pareto-set members."""
+        """Record a generation of only re-evaluations of Pareto-set members.
+
+        Members with the fewest evaluations go first, and among those the
+        ones that add the most hypervolume, because ``select_k`` and the
+        front's extremes rest on them and a lucky evaluation shows there.
+        """
         states = self._all_states()
         members, _ = self._pareto_numbers(states)
         counts = self._evaluation_counts(members)
-        order = np.lexsort((members, counts))
+        minimized, _ = self._columns(members)
+        contributions = np.zeros(len(members))
+        # One objective has one member, or ties, which contribute alike.
+        if len(members) and minimized.shape[1] > 1:
+            contributions = hypervolume_contributions(
+                minimized, default_reference(minimized)
+            )
+        order = np.lexsort((members, -contributions, counts))
         chosen = members[order[: min(n, len(members))]]
         index = len(self._generations)
         if self.mode == "async":

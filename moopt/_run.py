@@ -63,9 +63,14 @@ class Run:
             if self._after_generation():
                 return
         self.budget = total
+        # Small rounds, so each one reads the means the last one changed.
+        batch = max(optimizer.population_size // 4, 1)
+        if self.pool is not None:
+            batch = max(batch, self.pool.capacity)
         while optimizer.n_trials < total and time.monotonic() < self.deadline:
             optimizer._end_generation()
-            generation = optimizer._ask_final(total - optimizer.n_trials)
+            size = min(total - optimizer.n_trials, batch)
+            generation = optimizer._ask_final(size)
             if not len(generation):
                 optimizer._keep_first(generation, 0)
                 return

@@ -89,8 +89,7 @@ def select_k(
     signs = check_directions(result.directions, len(result.directions))
     minimized = np.asarray(result.pareto_front, dtype=np.float64) * signs
     if reference_point is None:
-        worst, best = minimized.max(axis=0), minimized.min(axis=0)
-        reference = worst + np.where(worst > best, 0.1 * (worst - best), 1.0)
+        reference = default_reference(minimized)
     else:
         point = check_point(reference_point, len(signs), "reference_point")
         reference = point * signs
@@ -105,6 +104,14 @@ def select_k(
         chosen.append(candidates[best_index])
         covered = volumes[best_index]
     return [result.pareto_set[i] for i in chosen]
+
+
+def default_reference(minimized: np.ndarray) -> np.ndarray:
+    """Return the worst value of each minimized objective, moved 10 % of the
+    range further out (1.0 where the range is 0), so every distinct
+    non-dominated point adds some hypervolume."""
+    worst, best = minimized.max(axis=0), minimized.min(axis=0)
+    return worst + np.where(worst > best, 0.1 * (worst - best), 1.0)
 
 
 def _check_feasible_result(result: object, name: str) -> None:
