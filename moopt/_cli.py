@@ -33,7 +33,8 @@ generation, duration (seconds) and error (why a trial failed, else empty).
 Cells:
   - Rows follow trial number. Failed, cancelled and running trials have empty
     objective, constraint output and violation cells; their feasible cell is
-    False.
+    False. A pruned trial shows its last reported values, a re-evaluation
+    (state replicate) its own outputs, and a re-evaluated trial its means.
   - Floats are written with repr, so float(cell) returns the stored value
     exactly; infinity is written inf and -inf.
   - Int params are written as integers, such as 2.
@@ -347,8 +348,9 @@ def write_csv(study: Study, stream: TextIO) -> None:
 
 
 def _csv_row(study: Study, trial: Trial) -> list[str]:
-    # Only complete trials have outputs and a known violation.
-    complete = trial.state == "complete" and trial.values is not None
+    # Only complete, pruned and replicate trials have outputs and a known
+    # violation.
+    complete = trial.values is not None
     values = trial.values if complete else {}
     row = [str(trial.number), trial.state]
     row += [number_cell(values.get(name)) for name in study.result.objective_names]

@@ -26,6 +26,7 @@ from moopt._generation import (
     Generation,
     summarize,
 )
+from moopt._indicators import hypervolume_contributions
 from moopt._objectives import (
     Constraint,
     InvalidOutput,
@@ -33,7 +34,6 @@ from moopt._objectives import (
     check_objectives,
     read_outputs,
 )
-from moopt._indicators import hypervolume_contributions
 from moopt._persistence import StudyPersistence
 from moopt._pruners import Pruner
 from moopt._pruning import (
@@ -43,7 +43,11 @@ from moopt._pruning import (
     last_values,
     replicate_seed,
 )
-from moopt._reevaluation import check_reevaluation, reevaluation_requests
+from moopt._reevaluation import (
+    check_reevaluation,
+    reevaluation_requests,
+    uncertain_members,
+)
 from moopt._selection import default_reference
 from moopt._sorting import leveled_survival_order, pareto_set_indices
 from moopt._space import Dimension, Space
@@ -343,10 +347,13 @@ class NSGA2(StudyPersistence):
     def ask_reevaluations(self, n: int) -> list[Trial]:
         """Return up to ``n`` re-evaluations of the Pareto set's configurations.
 
-        Members with the fewest evaluations come first, then those that add
-        the most hypervolume to the set. Each returned trial is in state "running" with
-        ``replicate_of`` set. Tell it like any trial, and its outputs join
-        the means of the trial it re-evaluates. ``optimize`` calls this at
+        Only members whose place in the set is uncertain are candidates, so
+        with a noise-free objective the list may be empty once some trial
+        was evaluated twice. Members with the fewest evaluations come first,
+        then those that add the most hypervolume to the set. Each returned
+        trial is in state "running" with ``replicate_of`` set. Tell it like
+        any trial, and its outputs join the means of the trial it
+        re-evaluates. ``optimize`` calls this at
         the end of a run for ``final_reevaluations``.
 
         Raises
@@ -363,14 +370,26 @@ class NSGA2(StudyPersistence):
     def _ask_final(self, n: int) -> Generation:
         """Record a generation of only re-evaluations of Pareto-set members.
 
-        Members with the fewest evaluations go first, and among those the
-        ones that add the most hypervolume, because ``select_k`` and the
-        front's extremes rest on them and a lucky evaluation shows there.
+        Only members whose place is uncertain, as ``reevaluation="adaptive"``
+        judges it within the set, are candidates; before any trial was
+        evaluated twice the noise is unknown and every member is one. Members
+        with the fewest evaluations go first, and among those the ones that
+        add the most hypervolume, because ``select_k`` and the front's
+        extremes rest on them and a lucky evaluation shows there. The
+        generation is empty when no member is uncertain.
         """
         states = self._all_states()
         members, _ = self._pareto_numbers(states)
         counts = self._evaluation_counts(members)
         minimized, _ = self._columns(members)
+        deviation = self._pooled_deviation()
+        if deviation is not None and len(members):
+            errors = deviation[None, :] / np.sqrt(np.maximum(counts, 1))[:, None]
+            uncertain = uncertain_members(
+                minimized, errors, np.ones(len(members), dtype=bool)
+            )
+            members, counts = members[uncertain], counts[uncertain]
+            minimized = minimized[uncertain]
         contributions = np.zeros(len(members))
         # One objective has one member, or ties, which contribute alike.
         if len(members) and minimized.shape[1] > 1:

@@ -52,16 +52,8 @@ class Run:
             return
         optimizer = self.optimizer
         total, self.budget = self.budget, self.budget - self.final_budget
-        while (
-            optimizer._pending or optimizer.n_trials < self.budget
-        ) and time.monotonic() < self.deadline:
-            generation = self._next_generation()
-            self._run(generation)
-            states = optimizer._generations[0].states
-            if optimizer.generation == 1 and not np.isin(states, RANKED).any():
-                self._raise_if_failed(int((states == FAILED).sum()))
-            if self._after_generation():
-                return
+        if self._run_generations():
+            return
         self.budget = total
         # Small rounds, so each one reads the means the last one changed.
         batch = max(optimizer.population_size // 4, 1)
@@ -72,9 +64,28 @@ class Run:
             size = min(total - optimizer.n_trials, batch)
             generation = optimizer._ask_final(size)
             if not len(generation):
+                # Every member's place is certain: the rest of the budget goes
+                # back to the search.
                 optimizer._keep_first(generation, 0)
+                self._run_generations()
                 return
             self._run(generation)
+
+    def _run_generations(self) -> bool:
+        """Run generations until the budget or the deadline; True when a callback
+        stopped the run."""
+        optimizer = self.optimizer
+        while (
+            optimizer._pending or optimizer.n_trials < self.budget
+        ) and time.monotonic() < self.deadline:
+            generation = self._next_generation()
+            self._run(generation)
+            states = optimizer._generations[0].states
+            if optimizer.generation == 1 and not np.isin(states, RANKED).any():
+                self._raise_if_failed(int((states == FAILED).sum()))
+            if self._after_generation():
+                return True
+        return False
 
     def _run(self, generation: Generation) -> None:
         """Evaluate the running trials of a generation the way the run evaluates."""
@@ -136,10 +147,12 @@ class Run:
                         trial = optimizer.ask()[0]
                     elif optimizer.n_trials < self.budget:
                         generation = optimizer._ask_final(1)
-                        if not len(generation):
+                        if len(generation):
+                            trial = optimizer._trial(generation, 0)
+                        else:
+                            # No member's place is uncertain: search on.
                             optimizer._keep_first(generation, 0)
-                            break
-                        trial = optimizer._trial(generation, 0)
+                            trial = optimizer.ask()[0]
                     else:
                         break
                     pool.submit(trial.number, trial.params, self._context(trial.number))

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -364,3 +368,29 @@ def test_rank_check_skips_steps_curves_cross(direction, correlation, pruned):
     optimizer.report(late, 1, {"loss": 9.0})
 
     assert optimizer.should_prune(late) is pruned
+
+
+def test_cli_counts_and_exports_pruned_trials(tmp_path):
+    path = tmp_path / "study.db"
+    result = run(storage=path)
+    n_pruned = sum(t.state == "pruned" for t in result.trials)
+
+    summary = subprocess.run(
+        [sys.executable, "-m", "moopt", "summary", str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    exported = subprocess.run(
+        [sys.executable, "-m", "moopt", "export", str(path), "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    rows = list(csv.DictReader(io.StringIO(exported)))
+
+    assert f"  pruned: {n_pruned}" in summary.splitlines()
+    pruned_rows = [row for row in rows if row["state"] == "pruned"]
+    assert len(pruned_rows) == n_pruned
+    first = next(t for t in result.trials if t.state == "pruned")
+    assert float(pruned_rows[0]["cost"]) == first.values["cost"]

@@ -295,3 +295,24 @@ def test_requests_favour_fewest_evaluations():
     )
 
     assert requests.tolist() == [11, 12]
+
+
+def exact_zdt1(params, trial):
+    x = np.array([params[f"x{i}"] for i in range(4)])
+    f1, f2 = ZDT1.evaluate(x[None, :])[0]
+    return {"f1": f1, "f2": f2}
+
+
+def test_final_budget_returns_to_search_without_noise(tmp_path):
+    # The first final round shows that evaluations repeat exactly, so no
+    # member is uncertain and the rest of the final share is spent searching.
+    path = tmp_path / "study.db"
+    options = {"objective": exact_zdt1, "final_reevaluations": 0.25}
+    result = run(storage=path, **options)
+    replicates = [t for t in result.trials if t.state == "replicate"]
+
+    assert len(result.trials) == 120
+    assert 0 < len(replicates) <= 12
+    assert result.trials[-1].state == "complete"
+    assert records(run(storage=path, **options)) == records(result)
+    assert records(run(**options)) == records(result)
