@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -97,3 +99,24 @@ def run_in_child_process(script: str, cases: list[dict], name: str) -> list:
             f"stderr: {completed.stderr[-500:]}"
         )
     return outputs
+
+
+@contextlib.contextmanager
+def local_dask_executor() -> Iterator[Any]:
+    """Yield the executor of a Dask cluster of 2 local worker processes.
+
+    Skips the test when Dask's distributed package is not installed.
+    """
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        yield client.get_executor(pure=False)

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import local_dask_executor
 from pymoo.problems import get_problem
 
 import moopt
@@ -66,20 +67,9 @@ def test_thread_executor_gives_serial_trials():
 
 
 def test_dask_cluster_gives_serial_trials():
-    distributed = pytest.importorskip("distributed")
     serial = run()
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        on_dask = run(executor=client.get_executor(pure=False))
+    with local_dask_executor() as executor:
+        on_dask = run(executor=executor)
 
     assert trial_records(on_dask) == trial_records(serial)
 

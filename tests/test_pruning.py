@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import local_dask_executor
 
 import moopt
 from benchmarks import multifidelity
@@ -81,19 +82,8 @@ def test_workers_prune_like_serial_run():
 
 
 def test_dask_cluster_prunes_like_serial_run():
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        on_dask = run(executor=client.get_executor(pure=False))
+    with local_dask_executor() as executor:
+        on_dask = run(executor=executor)
 
     assert records(on_dask) == records(run())
 

@@ -28,10 +28,11 @@ def test_readme_examples_run_and_print_front(tmp_path):
     # The first example prints its Pareto set, one trial a line. The stored,
     # parallel example prints nothing. The pruning example prints the epochs
     # it spent, fewer than its 300 trials at 27 epochs each, and its Result.
+    # Its curves cross, so the rank check turns off some rungs.
     assert len(lines) == 7
     assert "'accuracy': 0.98663" in completed.stdout
     spent, full = re.fullmatch(r"(\d+) epochs instead of (\d+)", lines[-2]).groups()
     assert int(full) == 300 * 27
-    assert int(spent) < int(full) / 2
+    assert int(spent) < 0.8 * int(full)
     assert lines[-1].startswith("Result(300 trials, 0 failed")
     assert (tmp_path / "study.db").exists()
