@@ -29,6 +29,8 @@ CSV columns, in this order: number, state, the objectives in the order the
 study defines them, the params in the order of the space, the outputs named
 by constraints that are not objectives, then violation and feasible, then
 generation, duration (seconds) and error (why a trial failed, else empty).
+A trial column whose name is also an objective, param or constraint output
+name is written with the prefix trial_, such as trial_error.
 
 Cells:
   - Rows follow trial number. Failed, cancelled and running trials have empty
@@ -338,9 +340,18 @@ def _short_cell(value: Any) -> str:
 # ------------------------------------------------------------------- export
 def write_csv(study: Study, stream: TextIO) -> None:
     """Write every trial of ``study`` to ``stream`` as CSV, in trial order."""
-    header = ["number", "state", *study.result.objective_names, *study.param_names]
-    header += [*study.constraint_outputs, "violation", "feasible"]
-    header += ["generation", "duration", "error"]
+    named = [*study.result.objective_names, *study.param_names]
+    named += study.constraint_outputs
+    # A trial column named like a param or output gets the prefix "trial_".
+    taken = set(named)
+
+    def column(name: str) -> str:
+        return f"trial_{name}" if name in taken else name
+
+    header = [column("number"), column("state"), *study.result.objective_names]
+    header += [*study.param_names, *study.constraint_outputs]
+    header += [column(name) for name in ("violation", "feasible")]
+    header += [column(name) for name in ("generation", "duration", "error")]
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(header)
     for trial in study.result.trials:

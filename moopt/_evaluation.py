@@ -21,6 +21,7 @@ import concurrent.futures
 import contextlib
 import hashlib
 import logging
+import math
 import multiprocessing
 import os
 import pickle
@@ -170,7 +171,10 @@ def _call_objective(
         error = None
     if handle is None:
         return outputs, error, time.perf_counter() - start, {}, False
-    pruned = pruned or handle.pruned
+    # An objective that returned after should_prune() said True was pruned,
+    # unless it returned every objective anyway and so finished its training.
+    if handle.pruned and error is None and not pruned:
+        pruned = not _has_every_objective(outputs, context.names)  # type: ignore[union-attr]
     reports = handle.intermediate_values
     return outputs, error, time.perf_counter() - start, reports, pruned
 
@@ -207,6 +211,17 @@ def _exit_with_parent() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="moopt-parent-watch", daemon=True).start()
+
+
+def _has_every_objective(outputs: object, names: tuple[str, ...]) -> bool:
+    """Return whether ``outputs`` maps every objective name to a finite number."""
+    if not isinstance(outputs, Mapping):
+        return False
+    for name in names:
+        value = outputs.get(name)
+        if isinstance(value, bool) or not is_real(value) or not math.isfinite(value):
+            return False
+    return True
 
 
 def _run_local_trial(

@@ -154,7 +154,7 @@ class Generation:
         values = outputs if state in (COMPLETE, PRUNED, REPLICATE) else None
         n_evaluations = int(state in (COMPLETE, REPLICATE))
         standard_errors = None
-        replicates: tuple[dict[str, Any], ...] = () if values is None else (values,)
+        replicates: tuple[dict[str, Any], ...] = () if not n_evaluations else (values,)  # type: ignore[assignment]
         if row in self.evaluations and state == COMPLETE:
             replicates = tuple(self.evaluations[row])
             n_evaluations = len(replicates)

@@ -59,6 +59,7 @@ from moopt._validation import (
     check_positive_int,
     check_probability,
     check_seed,
+    is_real,
 )
 from moopt._variation import Variation
 
@@ -186,9 +187,20 @@ class NSGA2(StudyPersistence):
             random_offspring = 0.15 if pruner is not None else 0.0
         self._random_offspring = check_probability(random_offspring, "random_offspring")
         self.reevaluation = check_reevaluation(reevaluation)
+        if pruner is not None and isinstance(self.reevaluation, int):
+            raise ValueError(
+                f"reevaluation={self.reevaluation} asks every re-evaluation with its "
+                "trial, before the pruner may stop that trial, so pruned trials "
+                "would waste them; use reevaluation='adaptive' with a pruner, which "
+                "re-evaluates complete trials only"
+            )
         self._reevaluation_share = check_probability(
             reevaluation_share, "reevaluation_share"
         )
+        # Final re-evaluations go in small rounds, so each one reads the means
+        # the last one changed. The size does not depend on the workers, so
+        # parallel and resumed runs ask the same rounds.
+        self._final_round_size = max(self.population_size // 4, 1)
         self._window = 2 * self.population_size
         if pruner is not None and pruner.window is not None:
             self._window = pruner.window
@@ -362,6 +374,11 @@ class NSGA2(StudyPersistence):
             When trials of the last generation are still running.
         """
         check_positive_int(n, "n")
+        if self._pending:
+            raise RuntimeError(
+                f"{self._pending} trials are still running; tell each of them before "
+                "asking for re-evaluations"
+            )
         if self._generations:
             self._end_generation()
         generation = self._ask_final(n)
@@ -756,7 +773,8 @@ class NSGA2(StudyPersistence):
                 generation.errors[row],
                 exc_info=error if isinstance(error, BaseException) else None,
             )
-        if reports:
+        # Re-evaluations repeat configurations, so they stay out of rung tables.
+        if reports and generation.replicate_of[row] < 0:  # type: ignore[index]
             complete = generation.states[row] == COMPLETE
             self._history.add(number, reports, complete)  # type: ignore[arg-type]
         generation.told_order[row] = self._n_told
@@ -781,10 +799,15 @@ class NSGA2(StudyPersistence):
         as the worst possible, so the trial ranks below those that have one.
         """
         outputs = dict(values) if isinstance(values, Mapping) else {}
+        # Returned objective values count only when they are finite numbers.
+        for name in self.objective_names:
+            value = outputs.get(name)
+            if not is_real(value) or isinstance(value, bool) or not np.isfinite(value):
+                outputs.pop(name, None)
         outputs.update(last_values(reports, self.objective_names))
         minimized = np.array(
             [
-                outputs.get(name, np.inf * sign)
+                float(outputs.get(name, np.inf * sign))
                 for name, sign in zip(self.objective_names, self._signs, strict=True)
             ],
             dtype=np.float64,

@@ -20,6 +20,7 @@ from moopt._nsga2 import NSGA2
 from moopt._objectives import Constraint
 from moopt._progress import ProgressBar
 from moopt._pruners import Pruner
+from moopt._reevaluation import check_reevaluation
 from moopt._run import Run
 from moopt._space import Dimension, Float
 from moopt._trial import Result
@@ -136,18 +137,31 @@ def optimize(
         parallel run prunes as a serial one does.
     random_offspring, reevaluation, reevaluation_share
         As for ``NSGA2``. With re-evaluation, ``n_trials`` counts evaluations,
-        re-evaluations included.
+        re-evaluations included. ``n_generations`` counts generations of
+        ``population_size`` new configurations times ``reevaluation`` when it
+        is an int, and of ``population_size`` evaluations otherwise.
     final_reevaluations : float, default 0.0
-        Share of ``n_trials`` kept for the end of the run to evaluate the
-        Pareto set's configurations again, those with the fewest evaluations
-        first, so the returned means are more reliable.
+        Share of the budget kept for the end of the run to evaluate the
+        Pareto set's configurations again, in small rounds, so the returned
+        means are more reliable. Each round takes the members whose place is
+        uncertain, the fewest evaluated and then the largest hypervolume
+        contributions first. Once no member's place is uncertain, as with a
+        noise-free objective, the rest goes back to the search. A study
+        resumed with a larger budget keeps a final share again at its new
+        end.
 
     Returns
     -------
     Result
     """
     budget = _check_budget(n_trials, n_generations, population_size)
-    final_budget = _check_final_reevaluations(final_reevaluations, budget)
+    setting = check_reevaluation(reevaluation)
+    if n_generations is not None and isinstance(setting, int):
+        # Every configuration of a generation is evaluated ``setting`` times.
+        budget *= setting
+    final_budget = _check_final_reevaluations(
+        final_reevaluations, budget, population_size
+    )
     _check_timeout(timeout)
     callbacks = _check_callbacks(callbacks)
     space, objectives, constraints, evaluate = _resolve_objective(
@@ -170,11 +184,16 @@ def optimize(
             "pymoo Problem has no noise for them to average"
         )
     with_handle = evaluate is None and takes_trial(objective)
+    if pruner is not None and evaluate is not None:
+        raise ValueError(
+            "a pruner applies to callable objectives that report intermediate "
+            "values; a pymoo Problem evaluates a whole generation per call"
+        )
     if pruner is not None and not with_handle:
         raise ValueError(
             "a pruner needs intermediate values: give the objective a second "
-            "parameter, objective(params, trial), and call trial.report(step, "
-            "values) and trial.should_prune() in it"
+            "parameter without a default, objective(params, trial), and call "
+            "trial.report(step, values) and trial.should_prune() in it"
         )
     pool = None
     if evaluate is None:
@@ -342,7 +361,7 @@ def takes_trial(objective: Callable) -> bool:
     return second.default is second.empty or second.name == "trial"
 
 
-def _check_final_reevaluations(share: object, budget: int) -> int:
+def _check_final_reevaluations(share: object, budget: int, population_size: int) -> int:
     """Return the trials of the budget kept for final re-evaluations."""
     if not is_real(share) or isinstance(share, bool):
         raise TypeError(f"final_reevaluations must be a float, got {share!r}")
@@ -350,7 +369,14 @@ def _check_final_reevaluations(share: object, budget: int) -> int:
         raise ValueError(
             f"final_reevaluations must be a share of n_trials in [0, 1), got {share!r}"
         )
-    return round(share * budget)
+    final = round(share * budget)
+    if final and budget - final < population_size:
+        raise ValueError(
+            f"final_reevaluations={share!r} leaves {budget - final} of {budget} "
+            f"trials for the search, less than one generation of "
+            f"{population_size}; lower final_reevaluations or raise the budget"
+        )
+    return final
 
 
 def _check_timeout(timeout: object) -> None:

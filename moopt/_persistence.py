@@ -133,14 +133,17 @@ class StudyPersistence:
     def _ask_stored_generation(self, stored: dict[int, TrialRow]) -> Generation:
         """Ask the next generation as the stored run did.
 
-        A generation that starts with a re-evaluation was asked by
-        ``ask_reevaluations``, with as many trials as were stored for it.
+        A generation that starts with a re-evaluation is a round of final
+        re-evaluations, of one round's size or of as many trials as were
+        stored for it; an interrupt may have dropped its last trials.
         """
         first = stored.get(self.n_trials)
         if first is None or first.replicate_of is None:
             return self._ask_genomes()
         size = sum(row.generation == first.generation for row in stored.values())
-        return self._ask_final(size)
+        # NOTE: a stored ask-and-tell study whose ask_reevaluations(n) asked
+        # fewer than a round's trials replays a whole round.
+        return self._ask_final(max(size, self._final_round_size))
 
     def _tell_stored(self, entry: TrialRow) -> None:
         reports = entry.intermediate or {}

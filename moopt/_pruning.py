@@ -122,7 +122,12 @@ class TrialHandle:
             Finite values of objectives, in user units. An objective known
             from the start, such as model size, may be reported once.
         """
-        if not is_integer(step) or step < 0:
+        if not is_integer(step) or isinstance(step, bool):
+            raise TypeError(
+                f"report step must be an int, got {step!r}; call "
+                "trial.report(step, {objective: value})"
+            )
+        if step < 0:
             raise ValueError(f"report step must be an int >= 0, got {step!r}")
         last = self.last_step
         if last is not None and step < last:
@@ -159,7 +164,9 @@ class TrialHandle:
         Without a pruner, or before any report, it returns False. It also
         returns False from the last step that a complete trial reached on,
         since training is over there. Once it returns True it keeps returning
-        True; the objective should then raise ``moopt.TrialPruned`` or return.
+        True. The objective should then raise ``moopt.TrialPruned``, or return
+        early. A return that still has every objective counts as a complete
+        trial, since it trained to the end anyway.
         """
         pruner = self._context.pruner
         last = self.last_step

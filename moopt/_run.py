@@ -52,14 +52,25 @@ class Run:
             return
         optimizer = self.optimizer
         total, self.budget = self.budget, self.budget - self.final_budget
-        if self._run_generations():
+        # A resumed study that stopped during the final re-evaluations goes
+        # on with them.
+        last = optimizer._generations[-1] if optimizer._generations else None
+        resuming_final = (
+            optimizer._pending > 0
+            and last is not None
+            and bool((last.replicate_of >= 0).all())  # type: ignore[operator]
+        )
+        if not resuming_final and self._run_generations():
             return
         self.budget = total
-        # Small rounds, so each one reads the means the last one changed.
-        batch = max(optimizer.population_size // 4, 1)
-        if self.pool is not None:
-            batch = max(batch, self.pool.capacity)
-        while optimizer.n_trials < total and time.monotonic() < self.deadline:
+        batch = optimizer._final_round_size
+        while (
+            optimizer._pending or optimizer.n_trials < total
+        ) and time.monotonic() < self.deadline:
+            if optimizer._pending:
+                optimizer._unclaimed = []
+                self._run(optimizer._generations[-1])
+                continue
             optimizer._end_generation()
             size = min(total - optimizer.n_trials, batch)
             generation = optimizer._ask_final(size)

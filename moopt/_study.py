@@ -208,7 +208,7 @@ def _row_trial(row: TrialRow, space: Space) -> Trial:
         duration=row.duration,
         intermediate_values=row.intermediate or {},
         n_evaluations=int(row.state in ("complete", "replicate")),
-        replicates=() if values is None else (values,),
+        replicates=(values,) if row.state in ("complete", "replicate") else (),
         replicate_of=row.replicate_of,
     )
 

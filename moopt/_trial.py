@@ -176,7 +176,10 @@ class Result:
         complete. A run that reported intermediate values adds the columns
         last_step and intermediate_values (the dict of ``Trial``), and one
         that re-evaluated adds n_evaluations, replicate_of and a
-        ``"<objective>_standard_error"`` column per objective. Needs pandas
+        ``"<objective>_standard_error"`` column per objective. A column
+        about the trial whose name is also a param or output name, such as
+        an objective named "error", is renamed with the prefix "trial_"
+        ("trial_error"). Needs pandas
         (``pip install "moopt[dataframe]"``).
         """
         try:
@@ -199,37 +202,46 @@ class Result:
             fronts = nondominated_rank(minimized, violations=violations)
             ranks[complete] = fronts
             crowding[complete] = front_crowding(minimized, fronts)
-        rows = []
-        for index, trial in enumerate(self.trials):
-            row: dict[str, Any] = {
-                "number": trial.number,
-                "generation": trial.generation,
-                "state": trial.state,
-            }
-            row.update(trial.params)
-            row.update(trial.values or {})
-            row.update(
-                violation=trial.violation,
-                feasible=trial.feasible,
-                rank=ranks[index],
-                crowding_distance=crowding[index],
-                duration=trial.duration,
-                error=trial.error,
-            )
-            row.update(_pruning_columns(trial, self.objective_names))
-            rows.append(row)
         params = list(self.trials[0].params) if self.trials else []
         outputs = dict.fromkeys(self.objective_names)
         for trial in self.trials:
             outputs.update(dict.fromkeys(trial.values or {}))
-        columns = ["number", "generation", "state", *params, *outputs]
-        columns += ["violation", "feasible", "rank", "crowding_distance"]
-        columns += ["duration", "error"]
+        # A column about the trial whose name a param or output already has
+        # gets the prefix "trial_", so that no value hides another.
+        taken = {*params, *outputs}
+
+        def column(name: str) -> str:
+            return f"trial_{name}" if name in taken else name
+
+        rows = []
+        for index, trial in enumerate(self.trials):
+            about = {
+                "violation": trial.violation,
+                "feasible": trial.feasible,
+                "rank": ranks[index],
+                "crowding_distance": crowding[index],
+                "duration": trial.duration,
+                "error": trial.error,
+                **_pruning_columns(trial, self.objective_names),
+            }
+            row: dict[str, Any] = {
+                column("number"): trial.number,
+                column("generation"): trial.generation,
+                column("state"): trial.state,
+            }
+            row.update(trial.params)
+            row.update(trial.values or {})
+            row.update({column(name): value for name, value in about.items()})
+            rows.append(row)
+        names = ["number", "generation", "state"]
+        after = ["violation", "feasible", "rank", "crowding_distance"]
+        after += ["duration", "error"]
         if any(t.intermediate_values for t in self.trials):
-            columns += ["last_step", "intermediate_values"]
+            after += ["last_step", "intermediate_values"]
         if any(t.replicate_of is not None for t in self.trials):
-            columns += ["n_evaluations", "replicate_of"]
-            columns += [f"{name}_standard_error" for name in self.objective_names]
+            after += ["n_evaluations", "replicate_of"]
+            after += [f"{name}_standard_error" for name in self.objective_names]
+        columns = [*map(column, names), *params, *outputs, *map(column, after)]
         return pandas.DataFrame(rows, columns=columns)
 
     def values(self, trials: tuple[Trial, ...] | None = None) -> np.ndarray:

@@ -178,7 +178,7 @@ def test_trial_pruned_without_pruner_prunes():
     ("step", "values", "message"),
     [
         (-1, {"error": 1.0}, "report step must be an int >= 0, got -1"),
-        (1.5, {"error": 1.0}, "report step must be an int >= 0, got 1.5"),
+        (1.5, {"error": 1.0}, "report step must be an int, got 1.5"),
         (1, {"loss": 1.0}, "'loss', which is not an objective"),
         (1, {"error": float("nan")}, "must be a finite number, got nan"),
         (1, [1.0], "report values must be a dict"),
@@ -384,3 +384,49 @@ def test_cli_counts_and_exports_pruned_trials(tmp_path):
     assert len(pruned_rows) == n_pruned
     first = next(t for t in result.trials if t.state == "pruned")
     assert float(pruned_rows[0]["cost"]) == first.values["cost"]
+    # The objective "error" keeps its column; the failure text moves aside.
+    assert float(pruned_rows[0]["error"]) == first.values["error"]
+    assert pruned_rows[0]["trial_error"] == ""
+
+
+def test_dataframe_renames_trial_column_named_like_objective():
+    pytest.importorskip("pandas")
+    frame = run(n_trials=12).to_dataframe()
+
+    assert list(frame.columns).count("error") == 1
+    assert frame["error"].notna().all()
+    assert frame["trial_error"].isna().all()
+
+
+def test_objective_finishing_despite_prune_is_complete():
+    # The objective asks, ignores a True and trains on to the end.
+    def stubborn(params, trial):
+        curve = multifidelity.learning_curve(params)
+        asked = []
+        for step, error in enumerate(curve.tolist(), start=1):
+            trial.report(step, {"cost": params["x0"], "error": error})
+            asked.append(trial.should_prune())
+        return {"cost": params["x0"], "error": curve[-1], "asked": any(asked)}
+
+    result = run(objective=stubborn)
+
+    assert all(t.state == "complete" for t in result.trials)
+    assert any(t.values["asked"] for t in result.trials)
+
+
+def test_pruned_trial_with_text_output_keeps_reports():
+    def objective(params, trial):
+        curve = multifidelity.learning_curve(params)
+        for step, error in enumerate(curve.tolist(), start=1):
+            trial.report(step, {"cost": params["x0"], "error": error})
+            if trial.should_prune():
+                return {"cost": "n/a", "error": None}
+        return {"cost": params["x0"], "error": curve[-1]}
+
+    result = run(objective=objective)
+    pruned = [t for t in result.trials if t.state == "pruned"]
+
+    assert pruned
+    for trial in pruned:
+        last = max(trial.intermediate_values)
+        assert trial.values == trial.intermediate_values[last]

@@ -316,3 +316,49 @@ def test_final_budget_returns_to_search_without_noise(tmp_path):
     assert result.trials[-1].state == "complete"
     assert records(run(storage=path, **options)) == records(result)
     assert records(run(**options)) == records(result)
+
+
+def test_interrupted_final_rounds_resume_as_uninterrupted(tmp_path):
+    path = tmp_path / "study.db"
+    options = {"reevaluation": "adaptive", "final_reevaluations": 0.25}
+    calls = []
+
+    def interrupted(params, trial):
+        calls.append(trial.number)
+        if len(calls) == 95:
+            raise KeyboardInterrupt
+        return noisy_zdt1(params, trial)
+
+    run(objective=interrupted, storage=path, **options)
+    resumed = run(storage=path, **options)
+
+    assert len(calls) == 95
+    assert records(resumed) == records(run(**options))
+
+
+def test_generations_count_fixed_reevaluations():
+    result = run(n_trials=None, n_generations=3, reevaluation=3)
+
+    assert len(result.trials) == 3 * 12 * 3
+    assert all(t.n_evaluations == 3 for t in result.trials if t.state == "complete")
+
+
+def test_final_share_leaving_no_generation_rejected():
+    with pytest.raises(ValueError, match=r"leaves 4 of 120 trials for the search"):
+        run(final_reevaluations=0.97)
+
+
+def test_pruner_with_fixed_reevaluation_rejected():
+    with pytest.raises(ValueError, match="use reevaluation='adaptive' with a pruner"):
+        run(reevaluation=2, pruner=moopt.SuccessiveHalvingPruner())
+
+
+def test_ask_reevaluations_while_running_rejected():
+    optimizer = moopt.NSGA2(
+        {"x": Float(0.0, 1.0)}, {"loss": "minimize"}, population_size=3, seed=0
+    )
+    trials = optimizer.ask()
+    optimizer.tell(trials[0], {"loss": 0.5})
+
+    with pytest.raises(RuntimeError, match="2 trials are still running"):
+        optimizer.ask_reevaluations(1)
