@@ -171,8 +171,8 @@ def _call_objective(
         error = None
     if handle is None:
         return outputs, error, time.perf_counter() - start, {}, False
-    # An objective that returned after should_prune() said True was pruned,
-    # unless it returned every objective anyway and so finished its training.
+    # An objective that returned after should_prune() returned True was
+    # pruned, unless it returned every objective and so finished training.
     if handle.pruned and error is None and not pruned:
         pruned = not _has_every_objective(outputs, context.names)  # type: ignore[union-attr]
     reports = handle.intermediate_values

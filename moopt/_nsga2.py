@@ -388,8 +388,8 @@ class NSGA2(StudyPersistence):
         """Record a generation of only re-evaluations of Pareto-set members.
 
         Only members whose place is uncertain, as ``reevaluation="adaptive"``
-        judges it within the set, are candidates; before any trial was
-        evaluated twice the noise is unknown and every member is one. Members
+        judges it within the set, are candidates. Before any trial was
+        evaluated twice the noise is unknown, so every member is one. Members
         with the fewest evaluations go first, and among those the ones that
         add the most hypervolume, because ``select_k`` and the front's
         extremes rest on them and a lucky evaluation shows there. The

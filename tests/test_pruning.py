@@ -285,13 +285,13 @@ def test_ask_tell_decision_reads_earlier_trials():
     first = optimizer.ask()
     for index, trial in enumerate(first):
         optimizer.report(trial, 1, {"loss": float(index), "size": 0.0})
-        # Nobody was told before these were asked: nobody is pruned.
+        # No trial was told before these were asked, so none is pruned.
         assert not optimizer.should_prune(trial)
         optimizer.report(trial, 4, {"loss": index / 2, "size": 0.0})
         optimizer.tell(trial, {"loss": index / 2, "size": 0.0})
 
     second = optimizer.ask()
-    # The rung-1 table holds losses 0..3 at size 0. A loss of 0.5 ranks second
+    # The rung-1 table contains losses 0..3 at size 0. A loss of 0.5 ranks second
     # of five, within the top 5 // 2 = 2; a loss of 2.5 ranks fourth.
     optimizer.report(second[0], 1, {"loss": 0.5, "size": 0.0})
     optimizer.report(second[1], 1, {"loss": 2.5, "size": 0.0})
