@@ -21,7 +21,6 @@ import concurrent.futures
 import contextlib
 import hashlib
 import logging
-import math
 import multiprocessing
 import os
 import pickle
@@ -39,7 +38,7 @@ from typing import Any
 import cloudpickle
 
 from moopt._pruning import TrialContext, TrialHandle, TrialPruned
-from moopt._validation import is_integer, is_real
+from moopt._validation import is_finite_real, is_integer, is_real
 
 _logger = logging.getLogger("moopt")
 
@@ -219,7 +218,7 @@ def _has_every_objective(outputs: object, names: tuple[str, ...]) -> bool:
         return False
     for name in names:
         value = outputs.get(name)
-        if isinstance(value, bool) or not is_real(value) or not math.isfinite(value):
+        if not is_finite_real(value):
             return False
     return True
 

@@ -59,7 +59,7 @@ from moopt._validation import (
     check_positive_int,
     check_probability,
     check_seed,
-    is_real,
+    is_finite_real,
 )
 from moopt._variation import Variation
 
@@ -802,7 +802,7 @@ class NSGA2(StudyPersistence):
         # Returned objective values count only when they are finite numbers.
         for name in self.objective_names:
             value = outputs.get(name)
-            if not is_real(value) or isinstance(value, bool) or not np.isfinite(value):
+            if not is_finite_real(value):
                 outputs.pop(name, None)
         outputs.update(last_values(reports, self.objective_names))
         minimized = np.array(

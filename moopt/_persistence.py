@@ -134,8 +134,9 @@ class StudyPersistence:
         """Ask the next generation as the stored run did.
 
         A generation that starts with a re-evaluation is a round of final
-        re-evaluations, of one round's size or of as many trials as were
-        stored for it; an interrupt may have dropped its last trials.
+        re-evaluations. It is asked with one round's size, or with as many
+        trials as were stored for it when that is more, because an interrupt
+        may have dropped its last trials.
         """
         first = stored.get(self.n_trials)
         if first is None or first.replicate_of is None:

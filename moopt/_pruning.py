@@ -15,14 +15,13 @@ at or before s; a trial reached s when it reported at step s or later.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from moopt._validation import is_integer, is_real
+from moopt._validation import is_finite_real, is_integer
 
 if TYPE_CHECKING:
     from moopt._pruners import Pruner
@@ -146,11 +145,7 @@ class TrialHandle:
                     f"report got {name!r}, which is not an objective; report "
                     f"objectives among {list(self._context.names)}"
                 )
-            if (
-                isinstance(value, bool)
-                or not is_real(value)
-                or not math.isfinite(value)
-            ):
+            if not is_finite_real(value):
                 raise ValueError(
                     f"report value of {name!r} at step {step} must be a finite "
                     f"number, got {value!r}"

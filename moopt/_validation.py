@@ -107,6 +107,11 @@ def is_real(value: object) -> bool:
     return isinstance(value, Real) and not isinstance(value, bool)
 
 
+def is_finite_real(value: object) -> bool:
+    """True for finite real numbers, excluding ``bool``, NaN and infinities."""
+    return is_real(value) and math.isfinite(value)  # type: ignore[arg-type]
+
+
 def is_integer(value: object) -> bool:
     """True for integers (Python or numpy), excluding ``bool``."""
     return isinstance(value, Integral) and not isinstance(value, bool)
